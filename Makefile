@@ -1,0 +1,34 @@
+# Every target creates or refreshes .venv from requirements.txt first, so a
+# fresh clone needs nothing but Python 3.11, pip and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: book test exercises clean help
+
+help:
+	@echo "make book       build the HTML book into _build/html"
+	@echo "make test       run the whole test suite"
+	@echo "make exercises  regenerate exercises/ from solutions/"
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Student versions are generated, never hand-edited.
+exercises: $(STAMP)
+	$(BIN)/python -m autograder release
+
+clean:
+	rm -rf _build
