@@ -1,0 +1,165 @@
+"""Building blocks of the hidden-test checks.
+
+A check calls a student's function on seeded float64 inputs, compares what
+comes back with the reference, and raises :class:`CheckFailed` with a
+diagnosis in plain words when something is wrong. Hidden test cells are one
+call to a check, so every check is ordinary, unit-tested Python.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from ..diagnose import diagnose, diagnose_mutation
+from ..gradcheck import norm_relative_error
+
+#: Tolerance of value comparisons with the reference.
+VALUE_RTOL = 1e-7
+#: Tolerance of gradients against central differences (error ~1e-10).
+NUMERIC_RTOL = 1e-6
+#: Tolerance of a gradient against the reference gradient. Derived
+#: formulas agree to ~1e-15; gradients computed by finite differences
+#: inside the function are off by ~1e-10 and fail it.
+EXACT_RTOL = 1e-12
+
+
+class CheckFailed(AssertionError):
+    """A check found a mistake; the message says what and, if possible, why.
+
+    IPython shows only the message (``_render_traceback_``): the traceback
+    of a check would show the grader's code to the student.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"CheckFailed: {self}"]
+
+
+def fail(message: str) -> None:
+    """Raise CheckFailed with ``message``."""
+    raise CheckFailed(message)
+
+
+def copies(args: tuple) -> tuple:
+    """Deep-enough copies of arguments: arrays copied, others as they are."""
+    return tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a
+                 for a in args)
+
+
+def call(func: Callable, *args, name: str | None = None,
+         kwargs: Mapping[str, Any] | None = None) -> Any:
+    """Call a student's function on copies of ``args``.
+
+    A NotImplementedError (the released stub) or any other exception
+    becomes a CheckFailed saying which function failed and how, so that a
+    crash in one function costs only that function's points.
+    """
+    name = name or getattr(func, "__name__", "the function")
+    kwargs = dict(kwargs or {})
+    try:
+        with np.errstate(all="ignore"):
+            return func(*copies(args), **kwargs)
+    except NotImplementedError:
+        fail(f"{name} is not implemented yet (it raises "
+             "NotImplementedError).")
+    except CheckFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001 - report whatever went wrong
+        fail(f"{name} raised {type(exc).__name__}: {exc}")
+
+
+def expect_unmodified(func: Callable, args: tuple, arg_names: tuple,
+                      name: str | None = None,
+                      kwargs: Mapping[str, Any] | None = None) -> Any:
+    """Call ``func`` on the very arrays ``args`` and fail if any changed."""
+    name = name or func.__name__
+    before = copies(args)
+    try:
+        with np.errstate(all="ignore"):
+            result = func(*args, **dict(kwargs or {}))
+    except NotImplementedError:
+        fail(f"{name} is not implemented yet (it raises "
+             "NotImplementedError).")
+    except Exception as exc:  # noqa: BLE001
+        fail(f"{name} raised {type(exc).__name__}: {exc}")
+    for arg_name, old, new in zip(arg_names, before, args):
+        if isinstance(old, np.ndarray):
+            message = diagnose_mutation(name, arg_name, old, new)
+            if message:
+                fail(message)
+    return result
+
+
+def expect_close(actual, expected, *, what: str, rtol: float = VALUE_RTOL,
+                 context: str = "", **diagnose_kwargs) -> None:
+    """Fail with a diagnosis unless ``actual`` matches ``expected``."""
+    message = diagnose(actual, expected, what=what, rtol=rtol,
+                       **diagnose_kwargs)
+    if message:
+        fail(message + (f" ({context})" if context else ""))
+
+
+def expect_scalar(value, *, what: str) -> float:
+    """``value`` as a float; fail unless it is one real number."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.shape == () \
+            and np.issubdtype(value.dtype, np.floating):
+        return float(value.reshape(()))
+    shape = getattr(value, "shape", None)
+    kind = type(value).__name__ + (f" of shape {shape}" if shape else "")
+    fail(f"{what} should be one number (a float) but is a {kind}.")
+
+
+def expect_pair(value, *, what: str) -> tuple:
+    """Fail unless ``value`` is a 2-tuple (or list) such as (loss, dW)."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        fail(f"{what} should return a pair (loss, gradient), got "
+             f"{type(value).__name__}"
+             + (f" of length {len(value)}" if isinstance(value, (tuple, list))
+                else "") + ".")
+    return tuple(value)
+
+
+def expect_exact_gradient(actual, reference, *, what: str,
+                          rtol: float = EXACT_RTOL) -> None:
+    """Fail when a gradient that matches finite differences is not exact.
+
+    Called after the numeric check passed: a gradient right to ~1e-7 but
+    not to ~1e-12 was itself computed by finite differences, which skips
+    the derivation the exercise is about.
+    """
+    err = norm_relative_error(actual, reference)
+    if err > rtol:
+        fail(f"{what} agrees with finite differences only to a relative "
+             f"error of {err:.1e}; a derived formula is exact to about "
+             "1e-15. It looks computed numerically inside the function: "
+             "derive the formula instead.")
+
+
+def agrees(actual, expected, rtol: float = VALUE_RTOL, **kwargs) -> bool:
+    """Whether ``actual`` matches ``expected`` (no diagnosis)."""
+    return diagnose(actual, expected, rtol=rtol, **kwargs) is None
+
+
+def expect_stable(actual, expected, *, what: str, context: str,
+                  accurate_when_small: bool, **diagnose_kwargs) -> None:
+    """Judge a result at extreme inputs for stability alone.
+
+    NaN or inf where the true value is finite always fails. A wrong value
+    fails only when the same function is right at ordinary inputs: then
+    the extreme inputs are what breaks it. A function wrong everywhere has
+    another mistake, which the value checks already charge.
+    """
+    arr = np.asarray(actual, dtype=np.float64) if not isinstance(
+        actual, (tuple, type(None))) else None
+    expected = np.asarray(expected, dtype=np.float64)
+    if arr is not None and arr.shape == expected.shape:
+        bad = ~np.isfinite(arr) & np.isfinite(expected)
+        if bad.any():
+            expect_close(actual, expected, what=what, context=context,
+                         **diagnose_kwargs)
+    if accurate_when_small:
+        expect_close(actual, expected, what=what, context=context,
+                     **diagnose_kwargs)

@@ -1,0 +1,236 @@
+"""Hidden-test checks of the softmax assignment.
+
+Each public function is one graded property; a hidden test cell calls it
+with the student's function(s) and it raises CheckFailed with a diagnosis
+when the property does not hold. Inputs are seeded float64 and differ from
+the visible tests' inputs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..diagnose import diagnose, factor_hints, log_base_hints
+from ..gradcheck import numeric_gradient, numeric_jacobian
+from ..reference import softmax as ref
+from .common import (NUMERIC_RTOL, agrees, call, expect_close,
+                     expect_exact_gradient, expect_pair, expect_scalar,
+                     expect_stable, expect_unmodified, fail)
+
+SEED = 20261128
+
+
+def _rng(offset: int) -> np.random.Generator:
+    return np.random.default_rng(SEED + offset)
+
+
+def _scores(offset: int, shape, scale: float = 3.0) -> np.ndarray:
+    return scale * _rng(offset).normal(size=shape)
+
+
+def _loss_inputs(offset: int, N: int = 8, D: int = 5, C: int = 4,
+                 w_scale: float = 0.7):
+    """(W (D, C), X (N, D), y (N,)) with every class present when N >= C."""
+    rng = _rng(offset)
+    X = rng.normal(size=(N, D))
+    W = w_scale * rng.normal(size=(D, C))
+    y = rng.permutation(np.arange(N) % C)
+    return W, X, y
+
+
+# -- softmax -------------------------------------------------------------
+
+def softmax_values(softmax) -> None:
+    """softmax matches the reference on 1-D and 2-D scores at T = 1."""
+    for label, s in [("1-D scores", _scores(1, (6,))),
+                     ("2-D scores (N, C) = (5, 4)", _scores(2, (5, 4))),
+                     ("a single row of shape (1, 3)", _scores(3, (1, 3)))]:
+        expect_close(call(softmax, s), ref.softmax(s), what="softmax(s)",
+                     context=label, shape_of="s")
+
+
+def softmax_temperature(softmax) -> None:
+    """softmax(s, T) divides the scores by T before exponentiating."""
+    s = _scores(4, (3, 5))
+    for T in (0.5, 2.0, 10.0):
+        expect_close(call(softmax, s, T), ref.softmax(s, T),
+                     what=f"softmax(s, T={T})",
+                     context="softmax(s, T) is exp(s / T) normalised")
+
+
+def softmax_stable(softmax) -> None:
+    """softmax is finite and accurate for scores up to 1e4 (and small T)."""
+    cases = [("scores of size 1e4", np.array([1e4, 1e4 - 1.0, -1e4, 0.0])),
+             ("scores near -1e4", np.array([-1e4, -1e4 + 2.0, -1e4 + 1.0])),
+             ("2-D scores of size 1e4", _scores(5, (4, 3), scale=5e3)),
+             ("T = 0.01 and scores of size 50", _scores(6, (5,), scale=50.0))]
+    for label, s in cases:
+        T = 0.01 if "T = 0.01" in label else 1.0
+        ordinary = _scores(20, s.shape, scale=2.0)
+        accurate = agrees(call(softmax, ordinary, T),
+                          ref.softmax(ordinary, T))
+        expect_stable(call(softmax, s, T), ref.softmax(s, T),
+                      what="softmax(s)", accurate_when_small=accurate,
+                      context=f"{label}: subtract the maximum score first")
+
+
+# -- logsumexp -----------------------------------------------------------
+
+def logsumexp_values(logsumexp) -> None:
+    """logsumexp is a float for 1-D scores and has shape (N,) for 2-D."""
+    s = _scores(7, (6,))
+    value = expect_scalar(call(logsumexp, s), what="logsumexp(s) of 1-D s")
+    expect_close(value, ref.logsumexp(s), what="logsumexp(s)",
+                 context="1-D scores")
+    S = _scores(8, (5, 4))
+    expect_close(call(logsumexp, S), ref.logsumexp(S), what="logsumexp(S)",
+                 context="2-D scores (N, C) = (5, 4): one value per row")
+
+
+def logsumexp_stable(logsumexp) -> None:
+    """logsumexp is finite and accurate for scores up to 1e4."""
+    cases = [("scores of size 1e4", np.array([1e4, 1e4 - 3.0, -1e4])),
+             ("2-D scores of size 1e4", _scores(9, (3, 4), scale=5e3)),
+             ("scores near -1e4 (exp underflows to 0)",
+              np.array([-1e4, -1e4 + 1.0]))]
+    for label, s in cases:
+        ordinary = _scores(21, s.shape, scale=2.0)
+        accurate = agrees(call(logsumexp, ordinary),
+                          ref.logsumexp(ordinary))
+        value = call(logsumexp, s)
+        if s.ndim == 1:
+            value = expect_scalar(value, what="logsumexp(s) of 1-D s")
+        expect_stable(value, ref.logsumexp(s), what="logsumexp(s)",
+                      accurate_when_small=accurate,
+                      context=f"{label}: use the max-subtraction trick")
+
+
+# -- softmax_jacobian ----------------------------------------------------
+
+def softmax_jacobian_values(softmax_jacobian) -> None:
+    """The Jacobian matches central differences of softmax, and exactly."""
+    s = _scores(10, (5,), scale=1.5)
+    J = call(softmax_jacobian, s)
+    numeric = numeric_jacobian(ref.softmax, s)
+    expect_close(J, numeric, what="softmax_jacobian(s)", rtol=NUMERIC_RTOL,
+                 row_labels=None, shape_of="(C, C)",
+                 context="compared with central differences of softmax")
+    expect_exact_gradient(J, ref.softmax_jacobian(s),
+                          what="softmax_jacobian(s)")
+
+
+def softmax_jacobian_consistent(softmax_jacobian, softmax) -> None:
+    """The Jacobian is the derivative of the student's own softmax."""
+    s = _scores(11, (4,), scale=1.5)
+    J = call(softmax_jacobian, s)
+
+    def own_softmax(x):
+        return np.asarray(call(softmax, x), dtype=np.float64)
+
+    numeric = numeric_jacobian(own_softmax, s)
+    if not np.all(np.isfinite(numeric)):
+        fail("your softmax returns NaN or inf, so its Jacobian cannot be "
+             "checked.")
+    expect_close(J, numeric, what="softmax_jacobian(s)", rtol=NUMERIC_RTOL,
+                 context="compared with central differences of your own "
+                 "softmax")
+
+
+# -- softmax_loss --------------------------------------------------------
+
+def _loss_and_grad(softmax_loss, W, X, y):
+    loss, dW = expect_pair(call(softmax_loss, W, X, y), what="softmax_loss")
+    return expect_scalar(loss, what="the loss"), dW
+
+
+def softmax_loss_value(softmax_loss) -> None:
+    """The loss is the mean cross-entropy over the batch."""
+    W, X, y = _loss_inputs(12)
+    loss, _ = _loss_and_grad(softmax_loss, W, X, y)
+    factors = {**factor_hints(X.shape[0]), **log_base_hints()}
+    expect_close(loss, ref.softmax_loss(W, X, y)[0], what="the loss",
+                 factors=factors,
+                 context="L = (1/N) sum_i (-S[i, y_i] + log sum_j "
+                 "exp S[i, j]), natural log")
+
+
+def _probe_single_sample(softmax_loss) -> str | None:
+    """Diagnosis of dW on one sample, where class columns are told apart."""
+    W, X, y = _loss_inputs(13, N=1)
+    c = int(y[0])
+    try:
+        _, dW = _loss_and_grad(softmax_loss, W, X, y)
+    except AssertionError:
+        return None
+    labels = {c: "the correct-class column"}
+    return diagnose(dW, ref.softmax_loss(W, X, y)[1], what="dW",
+                    column_labels=labels, rtol=NUMERIC_RTOL)
+
+
+def softmax_loss_gradient(softmax_loss) -> None:
+    """dW matches central differences of the loss, and exactly."""
+    W, X, y = _loss_inputs(14)
+    _, dW = _loss_and_grad(softmax_loss, W, X, y)
+    numeric = numeric_gradient(lambda W_: ref.softmax_loss(W_, X, y)[0], W)
+    message = diagnose(dW, numeric, what="dW", rtol=NUMERIC_RTOL,
+                       factors=factor_hints(X.shape[0]), shape_of="W")
+    if message:
+        if message.startswith("dW is wrong in"):
+            probe = _probe_single_sample(softmax_loss)
+            if probe and not probe.startswith("dW is wrong in"):
+                message += f" With a single sample: {probe}"
+        fail(message + " (compared with central differences of the loss)")
+    expect_exact_gradient(dW, ref.softmax_loss(W, X, y)[1], what="dW")
+
+
+def softmax_loss_consistent(softmax_loss) -> None:
+    """dW is the gradient of the student's own loss (their gradient check)."""
+    W, X, y = _loss_inputs(15, N=6, D=4, C=3)
+    _, dW = _loss_and_grad(softmax_loss, W, X, y)
+
+    def own_loss(W_):
+        return _loss_and_grad(softmax_loss, W_, X, y)[0]
+
+    numeric = numeric_gradient(own_loss, W)
+    if not np.all(np.isfinite(numeric)):
+        fail("your loss is NaN or inf near W, so it cannot be "
+             "differentiated.")
+    message = diagnose(dW, numeric, what="dW", rtol=NUMERIC_RTOL,
+                       factors={**factor_hints(X.shape[0]),
+                                **log_base_hints()}, shape_of="W")
+    if message:
+        fail("Your dW is not the gradient of your own loss: " + message
+             + " Check the loss and the gradient against each other.")
+
+
+def softmax_loss_stable(softmax_loss) -> None:
+    """Loss and dW are finite and accurate for scores up to 1e4."""
+    W, X, y = _loss_inputs(16, N=6, D=3, C=4, w_scale=2000.0)
+    loss, dW = _loss_and_grad(softmax_loss, W, X, y)
+    ref_loss, ref_dW = ref.softmax_loss(W, X, y)
+    context = ("scores S = X @ W of size up to 1e4: use log-sum-exp with "
+               "the maximum subtracted, not log(softmax)")
+    W0, X0, y0 = _loss_inputs(22, N=6, D=3, C=4)
+    loss0, dW0 = _loss_and_grad(softmax_loss, W0, X0, y0)
+    ref_loss0, ref_dW0 = ref.softmax_loss(W0, X0, y0)
+    expect_stable(loss, ref_loss, what="the loss", context=context,
+                  accurate_when_small=agrees(loss0, ref_loss0))
+    expect_stable(dW, ref_dW, what="dW", context=context, shape_of="W",
+                  accurate_when_small=agrees(dW0, ref_dW0))
+
+
+# -- all functions -------------------------------------------------------
+
+def inputs_unmodified(softmax, logsumexp, softmax_jacobian,
+                      softmax_loss) -> None:
+    """No function changes its input arrays."""
+    s = _scores(17, (5,))
+    S = _scores(18, (4, 5))
+    W, X, y = _loss_inputs(19)
+    expect_unmodified(softmax, (s,), ("s",), "softmax")
+    expect_unmodified(softmax, (S,), ("s",), "softmax")
+    expect_unmodified(softmax, (S, 2.0), ("s", "T"), "softmax")
+    expect_unmodified(logsumexp, (s,), ("s",), "logsumexp")
+    expect_unmodified(logsumexp, (S,), ("s",), "logsumexp")
+    expect_unmodified(softmax_jacobian, (s,), ("s",), "softmax_jacobian")
+    expect_unmodified(softmax_loss, (W, X, y), ("W", "X", "y"),
+                      "softmax_loss")

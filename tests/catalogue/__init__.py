@@ -1,0 +1,6 @@
+"""Fixture submissions per assignment: wrong answers and correct variants."""
+from . import softmax
+
+CATALOGUES = {
+    "softmax": softmax.SUBMISSIONS,
+}
