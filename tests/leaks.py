@@ -1,0 +1,59 @@
+"""Find solution code or hidden-test source where students can read it."""
+from __future__ import annotations
+
+import html
+import re
+
+import nbformat
+
+from coursekit import ROOT
+
+_TAG = re.compile(r"<[^>]+>")
+_MARKERS = {"### BEGIN SOLUTION": "### END SOLUTION",
+            "### BEGIN HIDDEN TESTS": "### END HIDDEN TESTS"}
+
+
+def squash(text: str) -> str:
+    """Text without markup and whitespace, so that highlighting spans and
+    line breaks cannot hide a copied line."""
+    return re.sub(r"\s+", "", html.unescape(_TAG.sub("", text)))
+
+
+def _blocks(source: str) -> list[tuple[str, list[str]]]:
+    """(begin marker, lines) of every solution or hidden-test block."""
+    blocks, current, end = [], None, None
+    for line in source.split("\n"):
+        stripped = line.strip()
+        if current is None and stripped in _MARKERS:
+            current, end, kind = [], _MARKERS[stripped], stripped
+        elif current is not None and stripped == end:
+            blocks.append((kind, current))
+            current = None
+        elif current is not None and stripped:
+            current.append(stripped)
+    return blocks
+
+
+def secret_snippets(assignment: str) -> list[str]:
+    """Squashed snippets that must never appear in student-facing files:
+    every hidden-test line, and every run of three solution lines (the
+    whole body when shorter)."""
+    nb = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb",
+                       as_version=4)
+    snippets = set()
+    for cell in nb.cells:
+        for kind, lines in _blocks(cell.source):
+            if kind == "### BEGIN HIDDEN TESTS":
+                snippets.update(squash(line) for line in lines)
+            elif len(lines) < 3:
+                snippets.add(squash("".join(lines)))
+            else:
+                snippets.update(squash("".join(lines[i:i + 3]))
+                                for i in range(len(lines) - 2))
+    return sorted(s for s in snippets if len(s) >= 12)
+
+
+def find_leaks(text: str, snippets: list[str]) -> list[str]:
+    """The snippets that occur in ``text``."""
+    flat = squash(text)
+    return [s for s in snippets if s in flat]
