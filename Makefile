@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# nbgrader starts `alembic` by name: the venv goes first on PATH.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: book test exercises clean help
 

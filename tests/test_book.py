@@ -1,0 +1,84 @@
+"""The HTML book: builds with warnings as errors, every chapter page has
+figures drawn at build time, and no page leaks solutions or hidden tests.
+
+The build goes to _build/ (as `make book` does) so that its execution
+cache makes a second run fast.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from autograder.course import assignments
+from coursekit import ROOT
+from leaks import find_leaks, secret_snippets
+
+HTML = ROOT / "_build" / "html"
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+    for entry in toc.get("chapters", []):
+        pages.append(entry["file"])
+    return pages
+
+
+@pytest.fixture(scope="module")
+def build():
+    """Build the book once: the completed process."""
+    bin_dir = Path(sys.executable).parent
+    proc = subprocess.run(
+        [str(bin_dir / "jupyter-book"), "build", ".", "--warningiserror",
+         "--nitpick", "--keep-going"],
+        cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    return proc
+
+
+def test_book_builds_with_warnings_as_errors(build):
+    assert build.returncode == 0, build.stdout[-6000:] + build.stderr[-6000:]
+    assert "build succeeded" in build.stdout
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_every_page_has_a_figure_with_alt_text(build, page):
+    text = (HTML / f"{page}.html").read_text(encoding="utf-8")
+    images = re.findall(r"<img [^>]*>", text)
+    drawn = [img for img in images if "_images/" in img]
+    assert drawn, f"{page} draws no figure at build time"
+    for img in images:
+        alt = re.search(r'alt="([^"]*)"', img)
+        assert alt and alt.group(1).strip(), f"{page}: image without alt {img}"
+
+
+@pytest.mark.parametrize("name", assignments())
+def test_chapter_links_the_student_notebook_only(build, name):
+    text = (HTML / "book" / f"{name}.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="([^"]*\.ipynb)"', text)
+    assert any(link.endswith(f"{name}.ipynb") and "_downloads" in link
+               for link in links), links
+    assert not [link for link in links if "solutions" in link]
+
+
+def test_no_solution_or_hidden_test_in_the_html(build):
+    snippets = [s for name in assignments() for s in secret_snippets(name)]
+    leaks = {}
+    for path in HTML.rglob("*"):
+        if path.is_file() and path.suffix in {".html", ".ipynb", ".md",
+                                              ".txt", ".js", ".py"}:
+            found = find_leaks(path.read_text(errors="replace"), snippets)
+            if found:
+                leaks[str(path.relative_to(HTML))] = found
+    assert not leaks
+
+
+def test_downloaded_notebooks_are_the_student_versions(build):
+    for path in (HTML / "_downloads").rglob("*.ipynb"):
+        name = path.stem
+        expected = ROOT / "exercises" / name / f"{name}.ipynb"
+        assert path.read_bytes() == expected.read_bytes(), path
