@@ -72,3 +72,17 @@ def test_stub_feedback_says_not_implemented(graded_class):
     assignment, course = graded_class
     assert "is not implemented yet" in feedback_html(course, assignment,
                                                      "stub")
+
+
+def test_nbgrader_export_writes_every_students_total(graded_class):
+    import csv
+
+    assignment, course = graded_class
+    run_nbgrader(course, "export")
+    with open(course / "grades.csv", newline="") as f:
+        rows = {r["student_id"]: r for r in csv.DictReader(f)
+                if r["assignment"] == assignment}
+    full = sum(max_scores(course, assignment).values())
+    assert float(rows["reference"]["raw_score"]) == full
+    assert float(rows["stub"]["raw_score"]) == 0
+    assert len(rows) == len(CATALOGUES[assignment]) + 2
