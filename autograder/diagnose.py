@@ -114,6 +114,20 @@ def _named_factor(c: float,
                for value, _ in factors.values())
 
 
+def _constant_offset(actual: np.ndarray, expected: np.ndarray,
+                     rtol: float) -> float | None:
+    """d if every entry of ``actual`` is ``expected`` + d (d != 0), else
+    None; needs two or more entries to tell an offset from any error."""
+    if actual.size < 2:
+        return None
+    diff = actual - expected
+    d = float(np.mean(diff))
+    scale = float(np.max(np.abs(expected))) + abs(d)
+    if abs(d) > rtol * scale and np.all(np.abs(diff - d) <= rtol * scale):
+        return d
+    return None
+
+
 def describe_factor(c: float,
                     factors: Mapping[str, tuple[float, str]]) -> str:
     """Name the factor c if it is one of ``factors``, else give its value."""
@@ -171,7 +185,16 @@ def diagnose(actual, expected, *, what: str = "the result",
                 "value is finite: "
                 "an overflow (exp of a large number?) or a 0 * log 0, "
                 "0 / 0 or log of 0.")
-    mask = wrong_mask(arr, expected, rtol)
+    special = ~np.isfinite(expected)
+    missed = special & ~((arr == expected) | (np.isnan(arr)
+                                              & np.isnan(expected)))
+    if missed.any():
+        k = np.flatnonzero(missed.ravel())[0]
+        where = "" if arr.size == 1 else f" at entry {k}"
+        return (f"{what} is {arr.ravel()[k]:.4g}{where} where the right "
+                f"value is {expected.ravel()[k]}.")
+    mask = wrong_mask(np.where(special, 0.0, arr),
+                      np.where(special, 0.0, expected), rtol)
     if not mask.any():
         return None
     if (arr.ndim == 2 and arr.shape[0] == arr.shape[1]
@@ -189,6 +212,10 @@ def diagnose(actual, expected, *, what: str = "the result",
         err = float(abs(arr.ravel()[0] - expected.ravel()[0])
                     / max(abs(arr.ravel()[0]), abs(expected.ravel()[0])))
         return f"{what} is wrong (relative error {err:.2g})."
+    offset = _constant_offset(arr[finite], expected[finite], rtol)
+    if offset is not None:
+        return (f"{what} is off by the same constant {offset:.4g} in every "
+                "entry: check the additive terms of your formula.")
     if arr.ndim == 2 and arr.shape[0] > 1 and arr.shape[1] > 1:
         bad_rows = np.flatnonzero(mask.any(axis=1))
         bad_cols = np.flatnonzero(mask.any(axis=0))

@@ -5,30 +5,42 @@ Per-student seeds must not make a verdict a matter of luck.
 """
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
-from autograder.checks import softmax as chk
-from catalogue import softmax as cat
+from catalogue import CATALOGUES
 from test_catalogue_checks import run_submission
 
 SEEDS = range(1, 41, 3)
 
+CORRECT = [(a, s.name, s.answers) for a, subs in CATALOGUES.items()
+           for s in subs if not s.fails]
+CORRECT += [(a, "reference", {}) for a in CATALOGUES]
+NUMERIC = [(a, s) for a, subs in CATALOGUES.items() for s in subs
+           if "computed numerically" in s.feedback]
 
-@pytest.mark.parametrize("variant", [{}, cat.LOOPS, cat.ALGEBRA,
-                                     cat.SELF_CONTAINED],
-                         ids=["reference", "loops", "algebra",
-                              "self_contained"])
-def test_correct_answers_pass_on_every_seed(monkeypatch, variant):
+
+@pytest.mark.parametrize("assignment,name,answers", CORRECT,
+                         ids=[f"{a}-{n}" for a, n, _ in CORRECT])
+def test_correct_answers_pass_on_every_seed(monkeypatch, assignment, name,
+                                            answers):
+    checks = importlib.import_module(f"autograder.checks.{assignment}")
     for seed in SEEDS:
-        monkeypatch.setattr(chk, "SEED", seed)
-        results = run_submission("softmax", variant)
+        monkeypatch.setattr(checks, "SEED", seed)
+        results = run_submission(assignment, answers)
         assert all(v is None for v in results.values()), (seed, results)
 
 
-def test_finite_difference_gradient_fails_on_every_seed(monkeypatch):
+@pytest.mark.parametrize("assignment,submission", NUMERIC,
+                         ids=[f"{a}-{s.name}" for a, s in NUMERIC])
+def test_finite_difference_gradient_fails_on_every_seed(
+        monkeypatch, assignment, submission):
+    checks = importlib.import_module(f"autograder.checks.{assignment}")
     for seed in SEEDS:
-        monkeypatch.setattr(chk, "SEED", seed)
-        results = run_submission(
-            "softmax", {cat.LOSS: cat.LOSS_FINITE_DIFFERENCES})
-        assert "computed numerically" in (
-            results["test_softmax_loss_gradient"] or ""), (seed, results)
+        monkeypatch.setattr(checks, "SEED", seed)
+        results = run_submission(assignment, submission.answers)
+        failed = {k for k, v in results.items() if v}
+        assert failed == set(submission.fails), (seed, results)
+        assert any("computed numerically" in (v or "")
+                   for v in results.values()), (seed, results)

@@ -257,3 +257,18 @@ def test_expect_stable_charges_only_instability():
     with pytest.raises(CheckFailed):
         expect_stable(np.full(2, 3.0), np.ones(2), what="p", context="",
                       accurate_when_small=True)
+
+
+def test_constant_offset_is_reported():
+    g = RNG.normal(size=5)
+    msg = diagnose(g - 1 / np.log(2), g, what="dp")
+    assert "same constant -1.443 in every entry" in msg
+
+
+def test_missing_inf_is_reported():
+    assert "is 3.5 where the right value is inf" in diagnose(
+        3.5, np.inf, what="H(p, q)")
+    assert diagnose(np.inf, np.inf, what="H") is None
+    msg = diagnose(np.array([1.0, np.nan]), np.array([1.0, np.inf]),
+                   what="x")
+    assert "nan at entry 1 where the right value is inf" in msg

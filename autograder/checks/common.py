@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from ..diagnose import diagnose, diagnose_mutation
-from ..gradcheck import norm_relative_error
+from ..gradcheck import norm_relative_error, numeric_gradient
 
 #: Tolerance of value comparisons with the reference.
 VALUE_RTOL = 1e-7
@@ -157,3 +157,51 @@ def expect_stable(actual, expected, *, what: str, context: str,
     if accurate_when_small:
         expect_close(actual, expected, what=what, context=context,
                      **diagnose_kwargs)
+
+
+def expect_gradient(actual, f_ref: Callable[[np.ndarray], float],
+                    x: np.ndarray, reference, *, what: str,
+                    factors=None, shape_of: str | None = None,
+                    of: str = "the function") -> None:
+    """Gradient check against the reference function, then exactness.
+
+    ``actual`` must match central differences of ``f_ref`` at ``x`` (with
+    a diagnosis when not) and then the reference gradient to EXACT_RTOL.
+    """
+    numeric = numeric_gradient(f_ref, x)
+    message = diagnose(actual, numeric, what=what, rtol=NUMERIC_RTOL,
+                       factors=factors, shape_of=shape_of)
+    if message:
+        fail(f"{message} (compared with central differences of {of})")
+    expect_exact_gradient(actual, reference, what=what)
+
+
+def expect_consistent(actual, f_own: Callable[[np.ndarray], float],
+                      x: np.ndarray, *, what: str, of: str,
+                      factors=None) -> None:
+    """``actual`` is the gradient of the student's own function ``f_own``:
+    the gradient check every student should run on their code."""
+    numeric = numeric_gradient(f_own, x)
+    if not np.all(np.isfinite(numeric)):
+        fail(f"your {of} is NaN or inf near this input, so it cannot be "
+             "differentiated.")
+    message = diagnose(actual, numeric, what=what, rtol=NUMERIC_RTOL,
+                       factors=factors)
+    if message:
+        fail(f"Your {what} is not the gradient of your own {of}: {message}"
+             " Check the two against each other.")
+
+
+def seeded(seed: int, offset: int) -> np.random.Generator:
+    """The random generator of one check input: seed + offset."""
+    return np.random.default_rng(seed + offset)
+
+
+def distribution(rng: np.random.Generator, C: int,
+                 zeros: int = 0) -> np.ndarray:
+    """A random probability vector of length C with ``zeros`` zero entries
+    (the others at least ~1e-3, away from the edge of the domain)."""
+    p = rng.dirichlet(np.full(C, 2.0)) + 1e-3
+    if zeros:
+        p[rng.choice(C, size=zeros, replace=False)] = 0.0
+    return p / p.sum()

@@ -1,0 +1,90 @@
+"""Hidden-test checks of the entropy assignment (one graded property per
+function; see checks/softmax.py for the pattern)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..diagnose import log_base_hints, COMMON_FACTORS
+from ..reference import entropy as ref
+from .common import (call, distribution, expect_close, expect_consistent,
+                     expect_gradient, expect_scalar, expect_unmodified,
+                     seeded)
+
+SEED = 20261201
+FACTORS = {**COMMON_FACTORS, **log_base_hints()}
+BASES = (2.0, np.e, 10.0)
+
+
+def _p(offset: int, C: int = 6, zeros: int = 0) -> np.ndarray:
+    return distribution(seeded(SEED, offset), C, zeros)
+
+
+def _entropy(entropy, p, *base) -> float:
+    return expect_scalar(call(entropy, p, *base), what="entropy(p)")
+
+
+def entropy_values(entropy) -> None:
+    """entropy(p) in bits by default and in any base."""
+    for i, base in enumerate(BASES):
+        p = _p(i, C=5 + i)
+        got = _entropy(entropy, p, *([] if base == 2.0 else [base]))
+        expect_close(got, ref.entropy(p, base), what="entropy(p)",
+                     factors=FACTORS,
+                     context="base 2 (the default)" if base == 2.0
+                     else f"base={base:.4g}")
+    uniform = np.full(8, 1 / 8)
+    expect_close(_entropy(entropy, uniform), 3.0, what="entropy(p)",
+                 factors=FACTORS, context="a uniform distribution")
+
+
+def entropy_zero_terms(entropy) -> None:
+    """Terms with p_i = 0 count 0 (0 log 0 = 0): no NaN."""
+    for offset, zeros in ((3, 1), (4, 3)):
+        p = _p(offset, C=6, zeros=zeros)
+        expect_close(_entropy(entropy, p), ref.entropy(p),
+                     what="entropy(p)",
+                     context="p has zero entries; 0 log 0 counts as 0")
+    one_hot = np.array([0.0, 1.0, 0.0])
+    expect_close(_entropy(entropy, one_hot), 0.0, what="entropy(p)",
+                 context="a certain outcome carries no information")
+
+
+def entropy_grad_values(entropy_grad) -> None:
+    """dH/dp_i = -(log_b p_i + 1/ln b), exactly, in every base."""
+    for i, base in enumerate(BASES):
+        p = _p(10 + i, C=5)
+        args = [] if base == 2.0 else [base]
+        got = call(entropy_grad, p, *args)
+        expect_gradient(got, lambda v: ref.entropy(v, base), p,
+                        ref.entropy_grad(p, base),
+                        what="entropy_grad(p)" + (f" with base={base:.4g}"
+                                                  if args else ""),
+                        factors=FACTORS, shape_of="p", of="the entropy")
+
+
+def entropy_grad_consistent(entropy_grad, entropy) -> None:
+    """entropy_grad is the gradient of the student's own entropy."""
+    p = _p(13, C=4)
+    expect_consistent(call(entropy_grad, p),
+                      lambda v: _entropy(entropy, v), p,
+                      what="entropy_grad(p)", of="entropy",
+                      factors=FACTORS)
+
+
+def code_lengths_values(code_lengths) -> None:
+    """log2(1/p_i) bits for every outcome."""
+    for offset in (20, 21):
+        p = _p(offset, C=7)
+        expect_close(call(code_lengths, p), ref.code_lengths(p),
+                     what="code_lengths(p)", factors=FACTORS,
+                     shape_of="p",
+                     context="lengths in bits: log2(1 / p_i)")
+
+
+def inputs_unmodified(entropy, entropy_grad, code_lengths) -> None:
+    """No function changes its input array."""
+    p = _p(30, C=5)
+    expect_unmodified(entropy, (p,), ("p",), "entropy")
+    expect_unmodified(entropy, (_p(31, C=5, zeros=1),), ("p",), "entropy")
+    expect_unmodified(entropy_grad, (p,), ("p",), "entropy_grad")
+    expect_unmodified(code_lengths, (p,), ("p",), "code_lengths")

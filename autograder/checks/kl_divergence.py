@@ -1,0 +1,127 @@
+"""Hidden-test checks of the kl_divergence assignment."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..diagnose import COMMON_FACTORS, log_base_hints
+from ..reference import kl_divergence as ref
+from .common import (call, distribution, expect_close, expect_consistent,
+                     expect_gradient, expect_pair, expect_scalar,
+                     expect_unmodified, fail, seeded)
+
+SEED = 20261203
+FACTORS = {**COMMON_FACTORS, **log_base_hints()}
+BASES = (2.0, np.e, 10.0)
+
+
+def _pq(offset: int, C: int = 6, zeros: int = 0):
+    rng = seeded(SEED, offset)
+    return distribution(rng, C, zeros), distribution(rng, C)
+
+
+def _kl(kl_divergence, p, q, *base) -> float:
+    return expect_scalar(call(kl_divergence, p, q, *base),
+                         what="kl_divergence(p, q)")
+
+
+def _base_args(base: float) -> list:
+    return [] if base == 2.0 else [base]
+
+
+def _context(base: float) -> str:
+    return "base 2 (the default)" if base == 2.0 else f"base={base:.4g}"
+
+
+def kl_values(kl_divergence) -> None:
+    """KL(p || q) matches the reference in bits and in other bases."""
+    for i, base in enumerate(BASES):
+        p, q = _pq(i, C=4 + i)
+        expect_close(_kl(kl_divergence, p, q, *_base_args(base)),
+                     ref.kl_divergence(p, q, base),
+                     what="kl_divergence(p, q)", factors=FACTORS,
+                     context=_context(base))
+    p, _ = _pq(3, C=5)
+    expect_close(_kl(kl_divergence, p, p), 0.0, what="kl_divergence(p, p)",
+                 context="the divergence of a distribution from itself")
+
+
+def kl_edge_cases(kl_divergence) -> None:
+    """p_i = 0 terms count 0; inf where some p_i > 0 has q_i = 0."""
+    p, q = _pq(5, C=5, zeros=2)
+    q_zero = q.copy()
+    q_zero[p == 0] = 0.0
+    q_zero /= q_zero.sum()
+    expect_close(_kl(kl_divergence, p, q_zero),
+                 ref.kl_divergence(p, q_zero), what="kl_divergence(p, q)",
+                 context="p_i = 0 (and q_i = 0) there: those terms count 0")
+    p, q = _pq(6, C=5)
+    q[1] = 0.0
+    q /= q.sum()
+    expect_close(_kl(kl_divergence, p, q), float("inf"),
+                 what="kl_divergence(p, q)",
+                 context="q misses mass that p has: KL is infinite")
+
+
+def _grads(kl_divergence_grad, p, q, *base):
+    return expect_pair(call(kl_divergence_grad, p, q, *base),
+                       what="kl_divergence_grad")
+
+
+def kl_grad_p(kl_divergence_grad) -> None:
+    """dp_i = log_b(p_i / q_i) + 1/ln b, exactly, in every base."""
+    for i, base in enumerate(BASES):
+        p, q = _pq(10 + i, C=5)
+        dp, dq = _grads(kl_divergence_grad, p, q, *_base_args(base))
+        _swapped(dp, dq, p, q, base)
+        expect_gradient(dp, lambda v: ref.kl_divergence(v, q, base), p,
+                        ref.kl_divergence_grad(p, q, base)[0],
+                        what="dp" + ("" if base == 2.0
+                                     else f" with base={base:.4g}"),
+                        factors=FACTORS, shape_of="p",
+                        of="KL(p || q) as a function of p")
+
+
+def kl_grad_q(kl_divergence_grad) -> None:
+    """dq_i = -p_i / (q_i ln b), exactly, in every base."""
+    for i, base in enumerate(BASES):
+        p, q = _pq(20 + i, C=5)
+        dp, dq = _grads(kl_divergence_grad, p, q, *_base_args(base))
+        _swapped(dp, dq, p, q, base)
+        expect_gradient(dq, lambda v: ref.kl_divergence(p, v, base), q,
+                        ref.kl_divergence_grad(p, q, base)[1],
+                        what="dq" + ("" if base == 2.0
+                                     else f" with base={base:.4g}"),
+                        factors=FACTORS, shape_of="q",
+                        of="KL(p || q) as a function of q")
+
+
+def _swapped(dp, dq, p, q, base) -> None:
+    """Fail with a clear message when the pair comes back as (dq, dp)."""
+    ref_dp, ref_dq = ref.kl_divergence_grad(p, q, base)
+    try:
+        swapped = (np.allclose(dp, ref_dq, rtol=1e-7)
+                   and np.allclose(dq, ref_dp, rtol=1e-7))
+    except (TypeError, ValueError):
+        return
+    if swapped:
+        fail("kl_divergence_grad returns (dq, dp): the contract's order is "
+             "(dp, dq).")
+
+
+def kl_grad_consistent(kl_divergence_grad, kl_divergence) -> None:
+    """Both gradients are those of the student's own kl_divergence."""
+    p, q = _pq(30, C=4)
+    dp, dq = _grads(kl_divergence_grad, p, q)
+    expect_consistent(dp, lambda v: _kl(kl_divergence, v, q), p, what="dp",
+                      of="kl_divergence", factors=FACTORS)
+    expect_consistent(dq, lambda v: _kl(kl_divergence, p, v), q, what="dq",
+                      of="kl_divergence", factors=FACTORS)
+
+
+def inputs_unmodified(kl_divergence, kl_divergence_grad) -> None:
+    """No function changes its input arrays."""
+    p, q = _pq(40, C=5, zeros=1)
+    expect_unmodified(kl_divergence, (p, q), ("p", "q"), "kl_divergence")
+    p, q = _pq(41, C=5)
+    expect_unmodified(kl_divergence_grad, (p, q), ("p", "q"),
+                      "kl_divergence_grad")
