@@ -205,3 +205,21 @@ def distribution(rng: np.random.Generator, C: int,
     if zeros:
         p[rng.choice(C, size=zeros, replace=False)] = 0.0
     return p / p.sum()
+
+
+def known_mistake(actual, candidates, rtol: float = 1e-7) -> str | None:
+    """The hint of the first (wrong array, hint) pair ``actual`` matches.
+
+    Checks compute what typical wrong derivations return on the same
+    inputs; a match names the mistake far better than a generic diagnosis.
+    """
+    try:
+        arr = np.asarray(actual, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    for wrong, hint in candidates:
+        wrong = np.asarray(wrong, dtype=np.float64)
+        if arr.shape == wrong.shape and np.allclose(arr, wrong, rtol=rtol,
+                                                    atol=0.0):
+            return hint
+    return None

@@ -112,7 +112,7 @@ def softmax_jacobian_values(softmax_jacobian) -> None:
     J = call(softmax_jacobian, s)
     numeric = numeric_jacobian(ref.softmax, s)
     expect_close(J, numeric, what="softmax_jacobian(s)", rtol=NUMERIC_RTOL,
-                 row_labels=None, shape_of="(C, C)",
+                 row_labels=None,
                  context="compared with central differences of softmax")
     expect_exact_gradient(J, ref.softmax_jacobian(s),
                           what="softmax_jacobian(s)")

@@ -1,9 +1,12 @@
 """Fixture submissions per assignment: wrong answers and correct variants."""
-from . import cross_entropy, entropy, kl_divergence, softmax
+from . import (backprop, cross_entropy, entropy, hinge,
+               kl_divergence, softmax)
 
 CATALOGUES = {
     "entropy": entropy.SUBMISSIONS,
     "cross_entropy": cross_entropy.SUBMISSIONS,
     "kl_divergence": kl_divergence.SUBMISSIONS,
     "softmax": softmax.SUBMISSIONS,
+    "hinge": hinge.SUBMISSIONS,
+    "backprop": backprop.SUBMISSIONS,
 }

@@ -1,0 +1,195 @@
+"""Hidden-test checks of the backprop assignment."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..diagnose import COMMON_FACTORS, factor_hints
+from ..reference import backprop as ref
+from .common import (call, expect_close, expect_consistent, expect_gradient,
+                     expect_unmodified, expect_scalar, fail, known_mistake,
+                     seeded)
+
+SEED = 20261206
+
+
+def net_inputs(offset: int, N: int = 6, D: int = 4, M: int = 5, C: int = 3):
+    """(Wh (M, D), Wo (C, M), X (N, D), Y (N, C)) with targets in [0, 1]."""
+    rng = seeded(SEED, offset)
+    Wh = rng.normal(size=(M, D))
+    Wo = rng.normal(size=(C, M))
+    X = rng.normal(size=(N, D))
+    Y = rng.random((N, C))
+    return Wh, Wo, X, Y
+
+
+def _tuple(value, n: int, what: str) -> tuple:
+    if not isinstance(value, (tuple, list)) or len(value) != n:
+        fail(f"{what} should return a tuple of {n} values, got "
+             f"{type(value).__name__}"
+             + (f" of length {len(value)}"
+                if isinstance(value, (tuple, list)) else "") + ".")
+    return tuple(value)
+
+
+def _grads(mlp_loss_and_grads, Wh, Wo, X, Y):
+    loss, dWh, dWo = _tuple(call(mlp_loss_and_grads, Wh, Wo, X, Y), 3,
+                            "mlp_loss_and_grads")
+    return expect_scalar(loss, what="the loss"), dWh, dWo
+
+
+# -- mlp_forward -------------------------------------------------------------
+
+def mlp_forward_values(mlp_forward) -> None:
+    """H and Yhat of the two-layer sigmoid network."""
+    Wh, Wo, X, _ = net_inputs(1)
+    H, Yhat = _tuple(call(mlp_forward, Wh, Wo, X), 2, "mlp_forward")
+    ref_H, ref_Yhat = ref.mlp_forward(Wh, Wo, X)
+    expect_close(H, ref_H, what="H (N, M)",
+                 context="H = sigmoid(X @ Wh.T)")
+    expect_close(Yhat, ref_Yhat, what="Yhat (N, C)",
+                 context="Yhat = sigmoid(H @ Wo.T)")
+
+
+# -- mlp_loss_and_grads ------------------------------------------------------
+
+def mlp_loss_value(mlp_loss_and_grads) -> None:
+    """L = 1/2 sum_i sum_c (Yhat - Y)^2, a sum over the batch."""
+    Wh, Wo, X, Y = net_inputs(2)
+    loss, _, _ = _grads(mlp_loss_and_grads, Wh, Wo, X, Y)
+    N, C = Y.shape
+    factors = {**COMMON_FACTORS,
+               "1/N": (1.0 / N, "The lecture's loss is a sum over the "
+                       "samples, not a mean."),
+               "1/(NC)": (1.0 / (N * C), "The loss is a sum over samples "
+                          "and outputs, not a mean.")}
+    expect_close(loss, ref.mlp_loss_and_grads(Wh, Wo, X, Y)[0],
+                 what="the loss", factors=factors,
+                 context="L = 1/2 sum_i sum_c (Yhat[i, c] - Y[i, c])^2")
+
+
+def _output_mistakes(Wh, Wo, X, Y):
+    H, Yhat = ref.mlp_forward(Wh, Wo, X)
+    E = Yhat - Y
+    return [(E.T @ H, "dWo is missing the sigmoid derivative: the output "
+             "delta is (yhat - y) * yhat * (1 - yhat).")]
+
+
+def _hidden_mistakes(Wh, Wo, X, Y):
+    H, Yhat = ref.mlp_forward(Wh, Wo, X)
+    E = Yhat - Y
+    delta_o = E * Yhat * (1 - Yhat)
+    return [(((delta_o @ Wo)).T @ X, "dWh is missing the derivative of the "
+             "hidden sigmoid: delta_h = (delta_o @ Wo) * h * (1 - h)."),
+            ((E @ Wo * H * (1 - H)).T @ X, "dWh uses (yhat - y) where the "
+             "output delta (yhat - y) * yhat * (1 - yhat) belongs.")]
+
+
+def mlp_grad_Wo(mlp_loss_and_grads) -> None:
+    """dWo matches central differences of the loss, and exactly."""
+    Wh, Wo, X, Y = net_inputs(3)
+    _, _, dWo = _grads(mlp_loss_and_grads, Wh, Wo, X, Y)
+    hint = known_mistake(dWo, _output_mistakes(Wh, Wo, X, Y))
+    if hint:
+        fail(hint)
+    expect_gradient(dWo, lambda v: ref.mlp_loss_and_grads(Wh, v, X, Y)[0],
+                    Wo, ref.mlp_loss_and_grads(Wh, Wo, X, Y)[2], what="dWo",
+                    factors=factor_hints(X.shape[0]), shape_of="Wo",
+                    of="the loss")
+
+
+def mlp_grad_Wh(mlp_loss_and_grads) -> None:
+    """dWh matches central differences of the loss, and exactly."""
+    Wh, Wo, X, Y = net_inputs(4)
+    _, dWh, _ = _grads(mlp_loss_and_grads, Wh, Wo, X, Y)
+    hint = known_mistake(dWh, _hidden_mistakes(Wh, Wo, X, Y))
+    if hint:
+        fail(hint)
+    expect_gradient(dWh, lambda v: ref.mlp_loss_and_grads(v, Wo, X, Y)[0],
+                    Wh, ref.mlp_loss_and_grads(Wh, Wo, X, Y)[1], what="dWh",
+                    factors=factor_hints(X.shape[0]), shape_of="Wh",
+                    of="the loss")
+
+
+def mlp_grads_consistent(mlp_loss_and_grads) -> None:
+    """Both gradients are those of the student's own loss."""
+    Wh, Wo, X, Y = net_inputs(5, N=4, D=3, M=3, C=2)
+    _, dWh, dWo = _grads(mlp_loss_and_grads, Wh, Wo, X, Y)
+    expect_consistent(dWh, lambda v: _grads(mlp_loss_and_grads, v, Wo, X,
+                                            Y)[0], Wh, what="dWh",
+                      of="loss", factors=factor_hints(X.shape[0]))
+    expect_consistent(dWo, lambda v: _grads(mlp_loss_and_grads, Wh, v, X,
+                                            Y)[0], Wo, what="dWo",
+                      of="loss", factors=factor_hints(X.shape[0]))
+
+
+# -- numerical_gradient ------------------------------------------------------
+
+def _cubic_problem(offset: int, shape=(2, 3, 2)):
+    """f(theta) = sum(A theta^3) + sum(sin theta), its gradient, a point."""
+    rng = seeded(SEED, offset)
+    A = rng.uniform(0.5, 2.0, size=shape)
+    theta = rng.normal(size=shape)
+
+    def f(t):
+        return float(np.sum(A * t ** 3) + np.sum(np.sin(t)))
+
+    return f, 3 * A * theta ** 2 + np.cos(theta), theta
+
+
+def _forward_differences(f, theta, h):
+    grad = np.zeros_like(theta)
+    for k in np.ndindex(theta.shape):
+        t = theta.copy()
+        t[k] += h
+        grad[k] = (f(t) - f(theta)) / h
+    return grad
+
+
+def numerical_gradient_values(numerical_gradient) -> None:
+    """Central differences, accurate to ~1e-9, for theta of any shape."""
+    f, exact, theta = _cubic_problem(10)
+    got = call(numerical_gradient, f, theta)
+    hint = known_mistake(got, [(_forward_differences(f, theta, 1e-5),
+                                "numerical_gradient uses forward "
+                                "differences (f(theta + h) - f(theta)) / h, "
+                                "whose error is O(h); use central "
+                                "differences, error O(h^2).")], rtol=1e-6)
+    if hint:
+        fail(hint)
+    expect_close(got, exact, what="numerical_gradient(f, theta)",
+                 rtol=1e-7, shape_of="theta",
+                 context="theta of shape (2, 3, 2), compared with the exact "
+                 "gradient")
+
+
+def numerical_gradient_step(numerical_gradient) -> None:
+    """numerical_gradient uses the step h it is given."""
+    f, _, theta = _cubic_problem(11, shape=(4,))
+    for h in (1e-1, 1e-3):
+        got = call(numerical_gradient, f, theta, h)
+        expect_close(got, ref.numerical_gradient(f, theta.copy(), h),
+                     what=f"numerical_gradient(f, theta, h={h})", rtol=1e-7,
+                     context="with a large step the result depends on h: "
+                     "use the h argument")
+
+
+def numerical_gradient_restores(numerical_gradient) -> None:
+    """theta holds exactly its old values afterwards."""
+    f, _, theta = _cubic_problem(12, shape=(3, 4))
+    before = theta.copy()
+    call(numerical_gradient, f, theta, copy_args=False)
+    if not np.array_equal(theta, before):
+        worst = float(np.max(np.abs(theta - before)))
+        fail("numerical_gradient changed theta (largest change "
+             f"{worst:.3g}). Save theta[k] before the step and assign the "
+             "saved value back afterwards: undoing the step by arithmetic, "
+             "(x + h) - h, does not always give x back in floating point.")
+
+
+def inputs_unmodified(mlp_forward, mlp_loss_and_grads) -> None:
+    """The network functions do not change their input arrays."""
+    Wh, Wo, X, Y = net_inputs(20)
+    expect_unmodified(mlp_forward, (Wh, Wo, X), ("Wh", "Wo", "X"),
+                      "mlp_forward")
+    expect_unmodified(mlp_loss_and_grads, (Wh, Wo, X, Y),
+                      ("Wh", "Wo", "X", "Y"), "mlp_loss_and_grads")
