@@ -68,6 +68,8 @@ def _as_float_array(value) -> tuple[np.ndarray | None, str | None]:
         arr = np.asarray(value)
     except Exception:  # noqa: BLE001 - any failure means "not an array"
         return None, f"returned a {type(value).__name__}, not an array"
+    if arr.dtype == bool:  # a 0/1 mask is a fine derivative of ReLU
+        return arr.astype(np.float64), None
     if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
         return None, f"returned a {type(value).__name__} of non-numbers"
     if np.iscomplexobj(arr):

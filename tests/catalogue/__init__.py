@@ -1,5 +1,5 @@
 """Fixture submissions per assignment: wrong answers and correct variants."""
-from . import (backprop, cross_entropy, entropy, hinge,
+from . import (activations, backprop, cross_entropy, entropy, hinge,
                kl_divergence, softmax)
 
 CATALOGUES = {
@@ -9,4 +9,5 @@ CATALOGUES = {
     "softmax": softmax.SUBMISSIONS,
     "hinge": hinge.SUBMISSIONS,
     "backprop": backprop.SUBMISSIONS,
+    "activations": activations.SUBMISSIONS,
 }
