@@ -40,7 +40,7 @@ def _blocks(source: str) -> list[tuple[str, list[str]]]:
 def secret_snippets(assignment: str) -> list[str]:
     """Squashed snippets that must never appear in student-facing files:
     every hidden-test line, and every run of three solution lines (the
-    whole body when shorter)."""
+    whole body of a two-line answer)."""
     nb = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb",
                        as_version=4)
     snippets = set()
@@ -48,6 +48,10 @@ def secret_snippets(assignment: str) -> list[str]:
         for kind, lines in _blocks(cell.source):
             if kind == "### BEGIN HIDDEN TESTS":
                 snippets.update(squash(line) for line in lines)
+            elif len(lines) == 1:
+                # A one-line answer restates the contract's definition
+                # (relu is max(0, x)); the chapter may write the formula.
+                continue
             elif len(lines) < 3:
                 snippets.add(squash("".join(lines)))
             else:
