@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -31,14 +27,9 @@ def toc_pages() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def build():
-    """Build the book once: the completed process."""
-    bin_dir = Path(sys.executable).parent
-    proc = subprocess.run(
-        [str(bin_dir / "jupyter-book"), "build", ".", "--warningiserror",
-         "--nitpick", "--keep-going"],
-        cwd=ROOT, capture_output=True, text=True, timeout=1800)
-    return proc
+def build(book_build):
+    """The completed `jupyter-book build` process."""
+    return book_build
 
 
 def test_book_builds_with_warnings_as_errors(build):
