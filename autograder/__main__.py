@@ -2,6 +2,7 @@
 
 Commands:
   release [NAME ...]   regenerate exercises/ from solutions/ (all by default)
+  grade ASSIGNMENT     grade every submission in parallel, sandboxed
 """
 from __future__ import annotations
 
@@ -18,9 +19,36 @@ def main(argv: list[str] | None = None) -> int:
     rel = sub.add_parser("release", help="regenerate exercises/ from "
                          "solutions/ with nbgrader generate_assignment")
     rel.add_argument("names", nargs="*", help="assignments (default: all)")
+    grade = sub.add_parser(
+        "grade", help="grade submissions in parallel, each notebook in a "
+        "sandbox, into the nbgrader gradebook")
+    grade.add_argument("assignment")
+    grade.add_argument("--student", action="append", dest="students",
+                       metavar="ID", help="grade only this student "
+                       "(repeatable)")
+    grade.add_argument("--jobs", type=int, help="parallel notebooks "
+                       "(default: 2 per core)")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="Dask scheduler, e.g. tcp://host:8786")
+    grade.add_argument("--force", action="store_true",
+                       help="regrade submissions already graded and "
+                       "unchanged")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run student code without bubblewrap (only "
+                       "for code you trust)")
     args = parser.parse_args(argv)
     if args.command == "release":
         return release_mod.release(args.names or None)
+    if args.command == "grade":
+        # see autograder/runner.py: a 1.8 s import nobody here needs
+        sys.modules.setdefault("rfc3987_syntax", None)
+        from . import gradecmd
+
+        outcomes = gradecmd.run(args.assignment, args.students, args.jobs,
+                                args.scheduler, args.force,
+                                not args.no_sandbox)
+        print(gradecmd.report(outcomes))
+        return 0
     return 2
 
 

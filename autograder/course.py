@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,3 +31,46 @@ def nbgrader(*args: str, cwd: Path = ROOT,
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     return subprocess.run([os.path.join(bin_dir, "nbgrader"), *args],
                           cwd=cwd, env=env, capture_output=True, text=True)
+
+
+@dataclass(frozen=True)
+class CourseConfig:
+    """The parts of nbgrader's configuration the grader needs."""
+
+    root: Path
+    db_url: str
+    course_id: str
+    source: str
+    release: str
+    submitted: str
+    autograded: str
+    cell_timeout: float
+
+    def folder(self, step: str, student: str, assignment: str) -> Path:
+        return self.root / step / student / assignment
+
+    @property
+    def state_dir(self) -> Path:
+        """Where the grade command keeps what it graded (git-ignored)."""
+        return self.root / "grading_state"
+
+
+def load_config(root: Path) -> CourseConfig:
+    """Read nbgrader_config.py in ``root`` the way nbgrader does."""
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import Config, PyFileConfigLoader
+
+    config = Config()
+    if (root / "nbgrader_config.py").is_file():
+        config = PyFileConfigLoader("nbgrader_config.py",
+                                    path=str(root)).load_config()
+    coursedir = CourseDirectory(config=config)
+    coursedir.root = str(root)
+    timeout = config.get("ExecutePreprocessor", {}).get("timeout", 120)
+    return CourseConfig(
+        root=root, db_url=coursedir.db_url, course_id=coursedir.course_id,
+        source=coursedir.source_directory,
+        release=coursedir.release_directory,
+        submitted=coursedir.submitted_directory,
+        autograded=coursedir.autograded_directory,
+        cell_timeout=float(timeout or 120))

@@ -1,0 +1,103 @@
+"""The grade command: validate, dispatch, save, record, report."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from . import grading, sandbox
+from .course import load_config
+from .executors import make_executor
+from .progress import Progress
+from .validate import SubmissionError
+
+
+def run(assignment: str, students: list[str] | None = None,
+        jobs: int | None = None, scheduler: str | None = None,
+        force: bool = False, use_sandbox: bool = True,
+        root: Path | None = None, limits: sandbox.Limits | None = None,
+        quiet: bool = False) -> dict[str, grading.Outcome]:
+    """Grade ``assignment`` for the given (default: all) students.
+
+    Returns student -> Outcome of the students handled in this run.
+    """
+    cfg = load_config(Path(root or Path.cwd()).resolve())
+    if use_sandbox and sandbox.bwrap_path() is None:
+        raise SystemExit(
+            "bubblewrap (bwrap) is not installed, so student code cannot be "
+            "sandboxed: it could read solutions/, write the gradebook or "
+            "use the network. Install it (Debian/Ubuntu: apt-get install "
+            "bubblewrap) or, only for code you trust, pass --no-sandbox.")
+    limits = limits or sandbox.Limits(cell_timeout=cfg.cell_timeout)
+    notebooks = grading.notebooks_of(cfg, assignment)
+    release = [cfg.root / cfg.release / assignment / f"{n}.ipynb"
+               for n in notebooks]
+    state = grading.StateFile(cfg, assignment)
+    todo, outcomes = [], {}
+    for student in grading.students_of(cfg, assignment, students):
+        folder = cfg.folder(cfg.submitted, student, assignment)
+        fp = grading.fingerprint(folder, release)
+        if not force and state.unchanged(student, fp):
+            continue
+        todo.append((student, fp))
+    progress = Progress(len(todo), stream=open("/dev/null", "w")
+                        if quiet else sys.stderr)
+    executor = make_executor(jobs, scheduler)
+    futures = {}
+    try:
+        for slot, (student, fp) in enumerate(todo):
+            grading.register(cfg, assignment, student)
+            try:
+                job, notes = grading.prepare(cfg, assignment, student,
+                                             notebooks)
+            except SubmissionError as exc:
+                total = grading.save_failure(cfg, assignment, student,
+                                             notebooks)
+                outcome = grading.Outcome(student, grading.FAILED, str(exc),
+                                          0.0, total, fp)
+                state.record(outcome)
+                outcomes[student] = outcome
+                progress.update(True, student)
+                continue
+            future = executor.submit(grading.execute_job, job, limits,
+                                     use_sandbox, slot % 1000)
+            futures[future] = (student, fp, job, notes, time.monotonic())
+        for future in executor.as_completed(list(futures)):
+            student, fp, job, notes, started = futures[future]
+            try:
+                results = future.result()
+                state_name, reason = grading.outcome_of(results)
+                score, total = grading.save(cfg, assignment, student, job,
+                                            results)
+            except Exception as exc:  # noqa: BLE001 - one bad run, not all
+                state_name, reason = grading.CRASHED, f"grader error: {exc}"
+                total = grading.save_failure(cfg, assignment, student,
+                                             notebooks)
+                score = 0.0
+            outcome = grading.Outcome(
+                student, state_name, reason, score, total, fp,
+                round(time.monotonic() - started, 2), notes)
+            state.record(outcome)
+            outcomes[student] = outcome
+            progress.update(state_name != grading.GRADED, student)
+    finally:
+        executor.close()
+    return outcomes
+
+
+def report(outcomes: dict[str, grading.Outcome], skipped: int = 0) -> str:
+    lines = []
+    for student in sorted(outcomes):
+        o = outcomes[student]
+        line = f"{student:<24} {o.state:<10} {o.score:g}/{o.max_score:g}"
+        if o.reason:
+            line += f"  {o.reason}"
+        if o.notes:
+            line += f"  ({'; '.join(o.notes)})"
+        lines.append(line)
+    counts = {}
+    for o in outcomes.values():
+        counts[o.state] = counts.get(o.state, 0) + 1
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    lines.append(f"{len(outcomes)} submissions: {summary or 'nothing to do'}")
+    return "\n".join(lines)

@@ -1,0 +1,345 @@
+"""Grade a whole class: ``python -m autograder grade ASSIGNMENT``.
+
+nbgrader stays the data model: the same course folder, the same gradebook,
+the same preprocessors for sanitizing (restoring hidden tests from the
+gradebook) and for saving grades, so plain ``nbgrader autograde`` gives the
+same grades. What this adds:
+
+- execution in parallel, each notebook in a sandbox (autograder.sandbox)
+  on a local pool or a Dask cluster (autograder.executors);
+- one trusted process, this one, that alone writes the gradebook;
+- every submission ends in one recorded state, graded, failed (with the
+  reason), timed out or crashed, in grading_state/ASSIGNMENT.json; one bad
+  submission never stops the run, and points earned before a kernel died
+  are kept;
+- a rerun skips submissions already graded and unchanged (unless
+  --force), and a run killed at any moment, then rerun, ends with the
+  gradebook of an uninterrupted run;
+- manual grades and comments are never touched (only auto scores).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import sandbox
+from .course import CourseConfig
+from .validate import (MasterCell, SubmissionError, check_folder,
+                       check_structure, find_notebook, read_notebook)
+
+GRADED, FAILED, TIMEOUT, CRASHED = "graded", "failed", "timed out", "crashed"
+#: Largest other file copied into the sandbox with a notebook.
+MAX_DATA_BYTES = 5 * 1024 * 1024
+
+
+@dataclass
+class Outcome:
+    """The recorded end of one submission."""
+
+    student: str
+    state: str
+    reason: str = ""
+    score: float = 0.0
+    max_score: float = 0.0
+    fingerprint: str = ""
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+# -- reading the course ------------------------------------------------------
+
+def master_cells(cfg: CourseConfig, assignment: str,
+                 notebook: str) -> list[MasterCell]:
+    """Graded and locked cells of the released notebook, in order."""
+    path = cfg.root / cfg.release / assignment / f"{notebook}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cells = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") or meta.get("solution") or meta.get("locked"):
+            cells.append(MasterCell(meta["grade_id"], bool(meta.get("grade")),
+                                    bool(meta.get("solution")),
+                                    bool(meta.get("locked")),
+                                    meta.get("points")))
+    return cells
+
+
+def notebooks_of(cfg: CourseConfig, assignment: str) -> list[str]:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(cfg.db_url, cfg.course_id) as gb:
+        try:
+            found = gb.find_assignment(assignment)
+        except MissingEntry:
+            raise SystemExit(
+                f"assignment {assignment!r} is not in the gradebook: run "
+                f"`nbgrader generate_assignment {assignment}` first") from None
+        return sorted(nb.name for nb in found.notebooks)
+
+
+def students_of(cfg: CourseConfig, assignment: str,
+                only: list[str] | None) -> list[str]:
+    root = cfg.root / cfg.submitted
+    found = sorted(p.parent.name for p in root.glob(f"*/{assignment}")
+                   if p.is_dir() and not p.parent.name.startswith("."))
+    if only:
+        missing = sorted(set(only) - set(found))
+        if missing:
+            raise SystemExit(f"no submission of {assignment} for "
+                             f"{', '.join(missing)}")
+        return [s for s in found if s in only]
+    return found
+
+
+def fingerprint(folder: Path, release_files: list[Path]) -> str:
+    """Hash of a submission folder and of the released notebooks."""
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")) + release_files:
+        if path.is_file() and not path.is_symlink():
+            h.update(str(path.relative_to(path.anchor)).encode())
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+        elif path.is_symlink():
+            h.update(f"link:{path}->{os.readlink(path)}".encode())
+    return h.hexdigest()
+
+
+# -- the state file --------------------------------------------------------
+
+class StateFile:
+    """grading_state/ASSIGNMENT.json: the outcome of every submission,
+    rewritten atomically after each one."""
+
+    def __init__(self, cfg: CourseConfig, assignment: str):
+        self.path = cfg.state_dir / f"{assignment}.json"
+        self.outcomes: dict[str, dict] = {}
+        if self.path.is_file():
+            self.outcomes = json.loads(self.path.read_text())
+
+    def unchanged(self, student: str, fp: str) -> bool:
+        old = self.outcomes.get(student)
+        return bool(old) and old["fingerprint"] == fp and old["state"] in (
+            GRADED, FAILED, TIMEOUT, CRASHED)
+
+    def record(self, outcome: Outcome) -> None:
+        self.outcomes[outcome.student] = asdict(outcome)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.outcomes, indent=1, sort_keys=True))
+        os.replace(tmp, self.path)
+
+
+# -- before execution: validate and sanitize (trusted, reads the db) -------
+
+def _resources(cfg, assignment, notebook, student) -> dict:
+    return {"nbgrader": {"db_url": cfg.db_url, "assignment": assignment,
+                         "notebook": notebook, "student": student,
+                         "course_id": cfg.course_id}}
+
+
+_SOURCE_CELLS: dict = {}
+
+
+def source_cells(cfg: CourseConfig, assignment: str, notebook: str):
+    """The gradebook's source cells of a notebook, read once per run."""
+    from .gradebook import SourceCells
+
+    key = (cfg.db_url, assignment, notebook)
+    if key not in _SOURCE_CELLS:
+        _SOURCE_CELLS[key] = SourceCells(cfg.db_url, cfg.course_id,
+                                         notebook, assignment)
+    return _SOURCE_CELLS[key]
+
+
+def prepare(cfg: CourseConfig, assignment: str, student: str,
+            notebooks: list[str]) -> tuple[dict, list[str]]:
+    """A job for a worker: sanitized notebooks and data files (bytes).
+
+    Raises SubmissionError for anything that cannot be graded.
+    """
+    from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput,
+                                        DeduplicateIds, OverwriteKernelspec)
+
+    from .gradebook import CachedOverwriteCells
+
+    folder = cfg.folder(cfg.submitted, student, assignment)
+    check_folder(folder)
+    job = {"student": student, "notebooks": {}, "files": {}}
+    notes: list[str] = []
+    for name in notebooks:
+        nb = read_notebook(find_notebook(folder, name))
+        notes += check_structure(nb, master_cells(cfg, assignment, name))
+        resources = _resources(cfg, assignment, name, student)
+        overwrite = CachedOverwriteCells(source_cells(cfg, assignment,
+                                                      name))
+        for pp in (ClearOutput(), DeduplicateIds(), OverwriteKernelspec(),
+                   overwrite, CheckCellMetadata()):
+            try:
+                nb, resources = pp.preprocess(nb, resources)
+            except Exception as exc:  # noqa: BLE001 - nbgrader's own checks
+                raise SubmissionError(f"{name}.ipynb: {exc}") from None
+        job["notebooks"][name] = nbformat.writes(nb)
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix != ".ipynb" \
+                and path.stat().st_size <= MAX_DATA_BYTES:
+            job["files"][str(path.relative_to(folder))] = path.read_bytes()
+    return job, notes
+
+
+# -- execution: runs on a worker, next to the sandbox -----------------------
+
+def execute_job(job: dict, limits: sandbox.Limits, use_sandbox: bool = True,
+                slot: int = 0) -> dict:
+    """Run every notebook of a job in its own sandbox; plain data back."""
+    results = {}
+    for name, text in job["notebooks"].items():
+        with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
+            scratch = Path(tmp) / "work"
+            scratch.mkdir()
+            for rel, data in job["files"].items():
+                dest = scratch / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(data)
+            (scratch / f"{name}.ipynb").write_text(text, encoding="utf-8")
+            result = sandbox.run(scratch, f"{name}.ipynb", limits, slot,
+                                 use_sandbox)
+            results[name] = {"status": result.status,
+                             "detail": result.detail,
+                             "seconds": result.seconds,
+                             "notebook": result.notebook_json}
+    return results
+
+
+# -- after execution: save grades (trusted, the only db writer) ------------
+
+def _executed_or_unrun(sanitized: str, executed: str | None,
+                       reason: str) -> nbformat.NotebookNode:
+    """The executed notebook with the sanitized sources put back.
+
+    The executed file was written next to student code: only its outputs
+    are taken, and only for the cells the sanitized notebook has. Without a
+    usable file every code cell gets a "not run" error (score 0).
+    """
+    from .runner import not_run_output
+
+    nb = nbformat.reads(sanitized, as_version=4)
+    done = None
+    if executed:
+        try:
+            done = nbformat.reads(executed, as_version=4)
+            if len(done.cells) != len(nb.cells):
+                done = None
+        except Exception:  # noqa: BLE001 - anything unreadable is "not run"
+            done = None
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        ran = done is not None and done.cells[i].get(
+            "execution_count") is not None
+        outputs = done.cells[i].get("outputs", []) if done is not None \
+            else []
+        if ran or (outputs and done is not None):
+            cell.outputs = outputs
+        elif cell.source.strip():
+            # never ran: a kill, a crash or a timeout came first
+            cell.outputs = [not_run_output(reason)]
+    return nb
+
+
+def save(cfg: CourseConfig, assignment: str, student: str, job: dict,
+         results: dict) -> tuple[float, float]:
+    """Write autograded/ and the auto scores; returns (score, max)."""
+    from nbgrader.preprocessors import AssignLatePenalties, LimitOutput
+
+    from .gradebook import BatchedSaveAutoGrades
+
+    src = cfg.folder(cfg.submitted, student, assignment)
+    dest = cfg.folder(cfg.autograded, student, assignment)
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for rel, data in job["files"].items():
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        (dest / rel).write_bytes(data)
+    score = max_score = 0.0
+    for name, text in job["notebooks"].items():
+        res = results[name]
+        nb = _executed_or_unrun(text, res["notebook"], res["detail"] or
+                                "the notebook did not run")
+        resources = _resources(cfg, assignment, name, student)
+        for pp in (LimitOutput, BatchedSaveAutoGrades, AssignLatePenalties):
+            nb, resources = pp().preprocess(nb, resources)
+        nbformat.write(nb, dest / f"{name}.ipynb")
+        s, m = _scores(cfg, assignment, name, student)
+        score, max_score = score + s, max_score + m
+    stamp = src / "timestamp.txt"
+    if stamp.is_file():
+        shutil.copy(stamp, dest / "timestamp.txt")
+    return score, max_score
+
+
+def save_failure(cfg: CourseConfig, assignment: str, student: str,
+                 notebooks: list[str]) -> float:
+    """Zero auto scores for a submission that could not run."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(cfg.db_url, cfg.course_id) as gb:
+        gb.update_or_create_student(student)
+        gb.update_or_create_submission(assignment, student)
+        total = 0.0
+        for name in notebooks:
+            sub = gb.find_submission_notebook(name, assignment, student)
+            for grade in sub.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = grade.manual_score is not None
+                total += grade.max_score
+        gb.db.commit()
+    return total
+
+
+def _scores(cfg, assignment, notebook, student) -> tuple[float, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(cfg.db_url, cfg.course_id) as gb:
+        sub = gb.find_submission_notebook(notebook, assignment, student)
+        return float(sub.score), float(sub.max_score)
+
+
+def register(cfg: CourseConfig, assignment: str, student: str) -> None:
+    """Student and submission rows, with the submission's timestamp."""
+    from nbgrader.api import Gradebook
+    from nbgrader.utils import parse_utc
+
+    stamp = cfg.folder(cfg.submitted, student, assignment) / "timestamp.txt"
+    kwargs = {}
+    if stamp.is_file():
+        try:
+            kwargs["timestamp"] = parse_utc(stamp.read_text().strip())
+        except (ValueError, TypeError):
+            pass
+    with Gradebook(cfg.db_url, cfg.course_id) as gb:
+        gb.update_or_create_student(student)
+        gb.update_or_create_submission(assignment, student, **kwargs)
+
+
+STATE_OF = {"ok": GRADED, "timeout": TIMEOUT, "crashed": CRASHED}
+
+
+def outcome_of(results: dict) -> tuple[str, str]:
+    """The worst state of a job's notebooks and its reason."""
+    for status in ("crashed", "timeout"):
+        for name, res in results.items():
+            if res["status"] == status:
+                return STATE_OF[status], f"{name}.ipynb: {res['detail']}"
+    return GRADED, ""
+
+
+def now() -> float:
+    return time.monotonic()
