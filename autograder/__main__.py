@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import release as release_mod
 
@@ -33,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--force", action="store_true",
                        help="regrade submissions already graded and "
                        "unchanged")
+    grade.add_argument("--cell-timeout", type=float, metavar="S",
+                       help="seconds per cell (default: nbgrader's "
+                       "ExecutePreprocessor.timeout)")
+    grade.add_argument("--notebook-timeout", type=float, default=600,
+                       metavar="S", help="seconds per notebook (600)")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run student code without bubblewrap (only "
                        "for code you trust)")
@@ -44,9 +50,15 @@ def main(argv: list[str] | None = None) -> int:
         sys.modules.setdefault("rfc3987_syntax", None)
         from . import gradecmd
 
+        from .course import load_config
+        from .sandbox import Limits
+
+        cell = args.cell_timeout or load_config(Path.cwd()).cell_timeout
+        limits = Limits(cell_timeout=cell,
+                        notebook_timeout=args.notebook_timeout)
         outcomes = gradecmd.run(args.assignment, args.students, args.jobs,
                                 args.scheduler, args.force,
-                                not args.no_sandbox)
+                                not args.no_sandbox, limits=limits)
         print(gradecmd.report(outcomes))
         return 0
     return 2

@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
+import time
 
 # jsonschema (imported by nbformat) imports rfc3987_syntax when installed,
 # which builds a grammar for ~1.8 s: a third of a notebook's grading time.
@@ -97,9 +99,34 @@ def save(nb, path: str) -> None:
     os.replace(tmp, path)
 
 
+KERNEL_DIED = ("the kernel died (a crash, os._exit or running out of "
+               "memory) before this cell ran")
+
+
+FINISHED = threading.Event()
+
+
+def watch_kernel(km, nb, dest: str) -> None:
+    """Exit when the kernel process is gone.
+
+    nbclient 0.11 can wait forever for a reply from a kernel that called
+    os._exit: this thread notices the dead process, saves what ran and
+    ends the runner.
+    """
+    while True:
+        time.sleep(0.5)
+        if FINISHED.is_set():
+            return
+        if km.has_kernel and not km.is_alive() and not FINISHED.is_set():
+            mark_unrun(nb, 0, KERNEL_DIED)
+            save(nb, dest)
+            os._exit(3)
+
+
 def mark_unrun(nb, start: int, reason: str) -> None:
     for cell in nb.cells[start:]:
-        if cell.cell_type == "code" and not cell.get("outputs"):
+        if cell.cell_type == "code" and not cell.get("outputs") \
+                and cell.get("execution_count") is None:
             cell.outputs = [not_run_output(reason)]
 
 
@@ -124,17 +151,19 @@ def main(argv=None) -> int:
         interrupt_on_timeout=True, record_timing=False,
         resources={"metadata": {"path": os.path.dirname(
             os.path.abspath(args.src))}})
+    threading.Thread(target=watch_kernel, args=(km, nb, args.dest),
+                     daemon=True).start()
     status = 0
     try:
         client.execute(cleanup_kc=False)
     except DeadKernelError:
         status = 3
-        mark_unrun(nb, 0, "the kernel died (a crash, os._exit or running "
-                   "out of memory) before this cell ran")
+        mark_unrun(nb, 0, KERNEL_DIED)
     except CellTimeoutError:
         status = 4
         mark_unrun(nb, 0, "an earlier cell ran out of time")
     finally:
+        FINISHED.set()
         try:
             km.shutdown_kernel(now=True)
         except Exception:  # noqa: BLE001 - the kernel may be gone already
