@@ -7,12 +7,14 @@ STAMP := $(VENV)/.installed
 # nbgrader starts `alembic` by name: the venv goes first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: book test exercises clean help
+.PHONY: book test exercises grade clean help
 
 help:
 	@echo "make book       build the HTML book into _build/html"
 	@echo "make test       run the whole test suite"
 	@echo "make exercises  regenerate exercises/ from solutions/"
+	@echo "make grade A=softmax   grade submitted/*/softmax in parallel,"
+	@echo "                       sandboxed (needs bubblewrap)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +33,15 @@ test: $(STAMP)
 # Student versions are generated, never hand-edited.
 exercises: $(STAMP)
 	$(BIN)/python -m autograder release
+
+# Parallel, sandboxed grading into the nbgrader gradebook. Student code runs
+# under bubblewrap: apt-get install bubblewrap (Debian/Ubuntu).
+grade: $(STAMP)
+	@test -n "$(A)" || { echo "usage: make grade A=<assignment>"; exit 2; }
+	@command -v bwrap >/dev/null || { echo "bubblewrap is missing: \
+	apt-get install bubblewrap (or run python -m autograder grade \
+	$(A) --no-sandbox for code you trust)"; exit 2; }
+	$(BIN)/python -m autograder grade $(A)
 
 clean:
 	rm -rf _build
