@@ -1,6 +1,7 @@
 """The grade command: validate, dispatch, save, record, report."""
 from __future__ import annotations
 
+import io
 import sys
 import time
 from pathlib import Path
@@ -40,8 +41,8 @@ def run(assignment: str, students: list[str] | None = None,
         if not force and state.unchanged(student, fp):
             continue
         todo.append((student, fp))
-    progress = Progress(len(todo), stream=open("/dev/null", "w")
-                        if quiet else sys.stderr)
+    progress = Progress(len(todo),
+                        stream=io.StringIO() if quiet else sys.stderr)
     executor = make_executor(jobs, scheduler)
     futures = {}
     try:
