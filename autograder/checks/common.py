@@ -223,3 +223,23 @@ def known_mistake(actual, candidates, rtol: float = 1e-7) -> str | None:
                                                     atol=0.0):
             return hint
     return None
+
+
+#: Bases the information-theory checks try: bits, nats, decimal digits.
+LOG_BASES = (2.0, float(np.e), 10.0)
+
+
+def distribution_pair(seed: int, offset: int, C: int,
+                      zeros: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(p, q) of length C; p has ``zeros`` zero entries, q none."""
+    rng = seeded(seed, offset)
+    return distribution(rng, C, zeros), distribution(rng, C)
+
+
+def base_args(base: float) -> list:
+    """The positional ``base`` argument, left out for the default 2."""
+    return [] if base == 2.0 else [base]
+
+
+def base_context(base: float) -> str:
+    return "base 2 (the default)" if base == 2.0 else f"base={base:.4g}"

@@ -5,19 +5,18 @@ import numpy as np
 
 from ..diagnose import COMMON_FACTORS, factor_hints, log_base_hints
 from ..reference import cross_entropy as ref
-from .common import (agrees, call, distribution, expect_close,
-                     expect_consistent, expect_gradient, expect_pair,
-                     expect_scalar, expect_stable, expect_unmodified,
-                     seeded)
+from .common import (LOG_BASES, agrees, base_args, call, distribution_pair,
+                     expect_close, expect_consistent, expect_gradient,
+                     expect_pair, expect_scalar, expect_stable,
+                     expect_unmodified, seeded)
 
 SEED = 20261202
 FACTORS = {**COMMON_FACTORS, **log_base_hints()}
-BASES = (2.0, np.e, 10.0)
+BASES = LOG_BASES
 
 
 def _pq(offset: int, C: int = 6, zeros: int = 0):
-    rng = seeded(SEED, offset)
-    return distribution(rng, C, zeros), distribution(rng, C)
+    return distribution_pair(SEED, offset, C, zeros)
 
 
 def _ce(cross_entropy, p, q, *base) -> float:
@@ -31,7 +30,7 @@ def cross_entropy_values(cross_entropy) -> None:
     """H(p, q) matches the reference in bits and in other bases."""
     for i, base in enumerate(BASES):
         p, q = _pq(i, C=4 + i)
-        args = [] if base == 2.0 else [base]
+        args = base_args(base)
         expect_close(_ce(cross_entropy, p, q, *args),
                      ref.cross_entropy(p, q, base), what="cross_entropy(p, q)",
                      factors=FACTORS,
@@ -66,7 +65,7 @@ def cross_entropy_grad_values(cross_entropy_grad) -> None:
     """dH(p, q)/dq_i = -p_i / (q_i ln b), exactly, in every base."""
     for i, base in enumerate(BASES):
         p, q = _pq(10 + i, C=5)
-        args = [] if base == 2.0 else [base]
+        args = base_args(base)
         got = call(cross_entropy_grad, p, q, *args)
         expect_gradient(got, lambda v: ref.cross_entropy(p, v, base), q,
                         ref.cross_entropy_grad(p, q, base),

@@ -6,13 +6,13 @@ import numpy as np
 
 from ..diagnose import log_base_hints, COMMON_FACTORS
 from ..reference import entropy as ref
-from .common import (call, distribution, expect_close, expect_consistent,
-                     expect_gradient, expect_scalar, expect_unmodified,
-                     seeded)
+from .common import (LOG_BASES, base_args, call, distribution, expect_close,
+                     expect_consistent, expect_gradient, expect_scalar,
+                     expect_unmodified, seeded)
 
 SEED = 20261201
 FACTORS = {**COMMON_FACTORS, **log_base_hints()}
-BASES = (2.0, np.e, 10.0)
+BASES = LOG_BASES
 
 
 def _p(offset: int, C: int = 6, zeros: int = 0) -> np.ndarray:
@@ -27,7 +27,7 @@ def entropy_values(entropy) -> None:
     """entropy(p) in bits by default and in any base."""
     for i, base in enumerate(BASES):
         p = _p(i, C=5 + i)
-        got = _entropy(entropy, p, *([] if base == 2.0 else [base]))
+        got = _entropy(entropy, p, *base_args(base))
         expect_close(got, ref.entropy(p, base), what="entropy(p)",
                      factors=FACTORS,
                      context="base 2 (the default)" if base == 2.0
@@ -53,7 +53,7 @@ def entropy_grad_values(entropy_grad) -> None:
     """dH/dp_i = -(log_b p_i + 1/ln b), exactly, in every base."""
     for i, base in enumerate(BASES):
         p = _p(10 + i, C=5)
-        args = [] if base == 2.0 else [base]
+        args = base_args(base)
         got = call(entropy_grad, p, *args)
         expect_gradient(got, lambda v: ref.entropy(v, base), p,
                         ref.entropy_grad(p, base),

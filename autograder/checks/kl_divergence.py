@@ -5,18 +5,18 @@ import numpy as np
 
 from ..diagnose import COMMON_FACTORS, log_base_hints
 from ..reference import kl_divergence as ref
-from .common import (call, distribution, expect_close, expect_consistent,
+from .common import (LOG_BASES, base_args, base_context, call,
+                     distribution_pair, expect_close, expect_consistent,
                      expect_gradient, expect_pair, expect_scalar,
-                     expect_unmodified, fail, seeded)
+                     expect_unmodified, fail)
 
 SEED = 20261203
 FACTORS = {**COMMON_FACTORS, **log_base_hints()}
-BASES = (2.0, np.e, 10.0)
+BASES = LOG_BASES
 
 
 def _pq(offset: int, C: int = 6, zeros: int = 0):
-    rng = seeded(SEED, offset)
-    return distribution(rng, C, zeros), distribution(rng, C)
+    return distribution_pair(SEED, offset, C, zeros)
 
 
 def _kl(kl_divergence, p, q, *base) -> float:
@@ -24,22 +24,14 @@ def _kl(kl_divergence, p, q, *base) -> float:
                          what="kl_divergence(p, q)")
 
 
-def _base_args(base: float) -> list:
-    return [] if base == 2.0 else [base]
-
-
-def _context(base: float) -> str:
-    return "base 2 (the default)" if base == 2.0 else f"base={base:.4g}"
-
-
 def kl_values(kl_divergence) -> None:
     """KL(p || q) matches the reference in bits and in other bases."""
     for i, base in enumerate(BASES):
         p, q = _pq(i, C=4 + i)
-        expect_close(_kl(kl_divergence, p, q, *_base_args(base)),
+        expect_close(_kl(kl_divergence, p, q, *base_args(base)),
                      ref.kl_divergence(p, q, base),
                      what="kl_divergence(p, q)", factors=FACTORS,
-                     context=_context(base))
+                     context=base_context(base))
     p, _ = _pq(3, C=5)
     expect_close(_kl(kl_divergence, p, p), 0.0, what="kl_divergence(p, p)",
                  context="the divergence of a distribution from itself")
@@ -71,7 +63,7 @@ def kl_grad_p(kl_divergence_grad) -> None:
     """dp_i = log_b(p_i / q_i) + 1/ln b, exactly, in every base."""
     for i, base in enumerate(BASES):
         p, q = _pq(10 + i, C=5)
-        dp, dq = _grads(kl_divergence_grad, p, q, *_base_args(base))
+        dp, dq = _grads(kl_divergence_grad, p, q, *base_args(base))
         _swapped(dp, dq, p, q, base)
         expect_gradient(dp, lambda v: ref.kl_divergence(v, q, base), p,
                         ref.kl_divergence_grad(p, q, base)[0],
@@ -85,7 +77,7 @@ def kl_grad_q(kl_divergence_grad) -> None:
     """dq_i = -p_i / (q_i ln b), exactly, in every base."""
     for i, base in enumerate(BASES):
         p, q = _pq(20 + i, C=5)
-        dp, dq = _grads(kl_divergence_grad, p, q, *_base_args(base))
+        dp, dq = _grads(kl_divergence_grad, p, q, *base_args(base))
         _swapped(dp, dq, p, q, base)
         expect_gradient(dq, lambda v: ref.kl_divergence(p, v, base), q,
                         ref.kl_divergence_grad(p, q, base)[1],
