@@ -59,32 +59,34 @@ def _grads(kl_divergence_grad, p, q, *base):
                        what="kl_divergence_grad")
 
 
-def kl_grad_p(kl_divergence_grad) -> None:
-    """dp_i = log_b(p_i / q_i) + 1/ln b, exactly, in every base."""
+def _grad_of(kl_divergence_grad, which: int, offset: int) -> None:
+    """Check dp (which=0) or dq (which=1) in every base."""
+    name, var = ("dp", "p") if which == 0 else ("dq", "q")
     for i, base in enumerate(BASES):
-        p, q = _pq(10 + i, C=5)
+        p, q = _pq(offset + i, C=5)
         dp, dq = _grads(kl_divergence_grad, p, q, *base_args(base))
         _swapped(dp, dq, p, q, base)
-        expect_gradient(dp, lambda v: ref.kl_divergence(v, q, base), p,
-                        ref.kl_divergence_grad(p, q, base)[0],
-                        what="dp" + ("" if base == 2.0
+
+        def kl_of(v):
+            return ref.kl_divergence(*((v, q) if which == 0 else (p, v)),
+                                     base)
+
+        expect_gradient((dp, dq)[which], kl_of, (p, q)[which],
+                        ref.kl_divergence_grad(p, q, base)[which],
+                        what=name + ("" if base == 2.0
                                      else f" with base={base:.4g}"),
-                        factors=FACTORS, shape_of="p",
-                        of="KL(p || q) as a function of p")
+                        factors=FACTORS, shape_of=var,
+                        of=f"KL(p || q) as a function of {var}")
+
+
+def kl_grad_p(kl_divergence_grad) -> None:
+    """dp_i = log_b(p_i / q_i) + 1/ln b, exactly, in every base."""
+    _grad_of(kl_divergence_grad, 0, offset=10)
 
 
 def kl_grad_q(kl_divergence_grad) -> None:
     """dq_i = -p_i / (q_i ln b), exactly, in every base."""
-    for i, base in enumerate(BASES):
-        p, q = _pq(20 + i, C=5)
-        dp, dq = _grads(kl_divergence_grad, p, q, *base_args(base))
-        _swapped(dp, dq, p, q, base)
-        expect_gradient(dq, lambda v: ref.kl_divergence(p, v, base), q,
-                        ref.kl_divergence_grad(p, q, base)[1],
-                        what="dq" + ("" if base == 2.0
-                                     else f" with base={base:.4g}"),
-                        factors=FACTORS, shape_of="q",
-                        of="KL(p || q) as a function of q")
+    _grad_of(kl_divergence_grad, 1, offset=20)
 
 
 def _swapped(dp, dq, p, q, base) -> None:
