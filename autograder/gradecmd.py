@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import grading, sandbox
+from . import execution, grading, judge, sandbox
 from .course import load_config
 from .executors import make_executor
 from .progress import Progress
@@ -34,6 +34,7 @@ def run(assignment: str, students: list[str] | None = None,
     release = [cfg.root / cfg.release / assignment / f"{n}.ipynb"
                for n in notebooks]
     state = grading.StateFile(cfg, assignment)
+    secret = judge.course_secret(cfg.state_dir)
     todo, outcomes = [], {}
     for student in grading.students_of(cfg, assignment, students):
         folder = cfg.folder(cfg.submitted, student, assignment)
@@ -60,7 +61,8 @@ def run(assignment: str, students: list[str] | None = None,
                 outcomes[student] = outcome
                 progress.update(True, student)
                 continue
-            future = executor.submit(grading.execute_job, job, limits,
+            job["seed"] = judge.student_seed(secret, assignment, student)
+            future = executor.submit(execution.execute_job, job, limits,
                                      use_sandbox, slot % 1000)
             futures[future] = (student, fp, job, notes, time.monotonic())
         for future in executor.as_completed(list(futures)):
@@ -70,14 +72,15 @@ def run(assignment: str, students: list[str] | None = None,
                 state_name, reason = grading.outcome_of(results)
                 score, total = grading.save(cfg, assignment, student, job,
                                             results)
+                flags, cells = grading.flags_and_cells(results)
             except Exception as exc:  # noqa: BLE001 - one bad run, not all
                 state_name, reason = grading.CRASHED, f"grader error: {exc}"
                 total = grading.save_failure(cfg, assignment, student,
                                              notebooks)
-                score = 0.0
+                score, flags, cells = 0.0, [], {}
             outcome = grading.Outcome(
                 student, state_name, reason, score, total, fp,
-                round(time.monotonic() - started, 2), notes)
+                round(time.monotonic() - started, 2), notes, flags, cells)
             state.record(outcome)
             outcomes[student] = outcome
             progress.update(state_name != grading.GRADED, student)
@@ -95,10 +98,15 @@ def report(outcomes: dict[str, grading.Outcome], skipped: int = 0) -> str:
             line += f"  {o.reason}"
         if o.notes:
             line += f"  ({'; '.join(o.notes)})"
+        if o.flags:
+            line += f"  FLAGGED: {'; '.join(o.flags)}"
         lines.append(line)
     counts = {}
     for o in outcomes.values():
         counts[o.state] = counts.get(o.state, 0) + 1
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    flagged = sum(bool(o.flags) for o in outcomes.values())
+    if flagged:
+        summary += f"; {flagged} flagged"
     lines.append(f"{len(outcomes)} submissions: {summary or 'nothing to do'}")
     return "\n".join(lines)

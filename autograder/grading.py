@@ -23,14 +23,11 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from . import sandbox
 from .course import CourseConfig
 from .validate import (MasterCell, SubmissionError, check_folder,
                        check_structure, find_notebook, read_notebook)
@@ -52,6 +49,10 @@ class Outcome:
     fingerprint: str = ""
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    #: Why the submission looks like cheating (empty for honest ones).
+    flags: list[str] = field(default_factory=list)
+    #: grade_id -> {"notebook", "passed", "diagnosis"} of every test cell.
+    cells: dict = field(default_factory=dict)
 
 
 # -- reading the course ------------------------------------------------------
@@ -193,63 +194,21 @@ def prepare(cfg: CourseConfig, assignment: str, student: str,
     return job, notes
 
 
-# -- execution: runs on a worker, next to the sandbox -----------------------
-
-def execute_job(job: dict, limits: sandbox.Limits, use_sandbox: bool = True,
-                slot: int = 0) -> dict:
-    """Run every notebook of a job in its own sandbox; plain data back."""
-    results = {}
-    for name, text in job["notebooks"].items():
-        with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
-            scratch = Path(tmp) / "work"
-            scratch.mkdir()
-            for rel, data in job["files"].items():
-                dest = scratch / rel
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_bytes(data)
-            (scratch / f"{name}.ipynb").write_text(text, encoding="utf-8")
-            result = sandbox.run(scratch, f"{name}.ipynb", limits, slot,
-                                 use_sandbox)
-            results[name] = {"status": result.status,
-                             "detail": result.detail,
-                             "seconds": result.seconds,
-                             "notebook": result.notebook_json}
-    return results
-
-
 # -- after execution: save grades (trusted, the only db writer) ------------
 
-def _executed_or_unrun(sanitized: str, executed: str | None,
-                       reason: str) -> nbformat.NotebookNode:
-    """The executed notebook with the sanitized sources put back.
+def assemble(sanitized: str, result: dict) -> nbformat.NotebookNode:
+    """The sanitized notebook (trusted sources) with the run's outputs.
 
-    The executed file was written next to student code: only its outputs
-    are taken, and only for the cells the sanitized notebook has. Without a
-    usable file every code cell gets a "not run" error (score 0).
+    Outputs were rebuilt from plain data by autograder.execution; a test
+    cell's outputs end with the outside verdict's error when it failed.
     """
-    from .runner import not_run_output
-
     nb = nbformat.reads(sanitized, as_version=4)
-    done = None
-    if executed:
-        try:
-            done = nbformat.reads(executed, as_version=4)
-            if len(done.cells) != len(nb.cells):
-                done = None
-        except Exception:  # noqa: BLE001 - anything unreadable is "not run"
-            done = None
+    outputs, counts = result["outputs"], result["counts"]
     for i, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        ran = done is not None and done.cells[i].get(
-            "execution_count") is not None
-        outputs = done.cells[i].get("outputs", []) if done is not None \
-            else []
-        if ran or (outputs and done is not None):
-            cell.outputs = outputs
-        elif cell.source.strip():
-            # never ran: a kill, a crash or a timeout came first
-            cell.outputs = [not_run_output(reason)]
+        if cell.cell_type == "code":
+            cell.outputs = [nbformat.from_dict(o)
+                            for o in outputs.get(str(i), [])]
+            cell.execution_count = counts.get(str(i))
     return nb
 
 
@@ -271,8 +230,7 @@ def save(cfg: CourseConfig, assignment: str, student: str, job: dict,
     score = max_score = 0.0
     for name, text in job["notebooks"].items():
         res = results[name]
-        nb = _executed_or_unrun(text, res["notebook"], res["detail"] or
-                                "the notebook did not run")
+        nb = assemble(text, res)
         resources = _resources(cfg, assignment, name, student)
         for pp in (LimitOutput, BatchedSaveAutoGrades, AssignLatePenalties):
             nb, resources = pp().preprocess(nb, resources)
@@ -334,12 +292,19 @@ STATE_OF = {"ok": GRADED, "timeout": TIMEOUT, "crashed": CRASHED}
 
 def outcome_of(results: dict) -> tuple[str, str]:
     """The worst state of a job's notebooks and its reason."""
-    for status in ("crashed", "timeout"):
+    for status in ("crashed", "timeout"):  # worst first
         for name, res in results.items():
             if res["status"] == status:
                 return STATE_OF[status], f"{name}.ipynb: {res['detail']}"
     return GRADED, ""
 
 
-def now() -> float:
-    return time.monotonic()
+def flags_and_cells(results: dict) -> tuple[list[str], dict]:
+    """The flags and per-test-cell verdicts of a job's notebooks."""
+    flags, cells = [], {}
+    for name, res in results.items():
+        flags += [f"{name}.ipynb: {f}" for f in res.get("flags", [])]
+        for grade_id, v in res.get("verdicts", {}).items():
+            cells[grade_id] = {"notebook": name, "passed": v["passed"],
+                               "diagnosis": v["diagnosis"]}
+    return flags, cells

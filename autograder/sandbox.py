@@ -1,24 +1,23 @@
-"""Run one notebook in a bubblewrap sandbox with hard limits.
+"""Start the sandboxed worker (autograder.worker) with hard limits.
 
-The sandbox sees a read-only system, this Python environment and the
-``autograder`` package, a private /tmp and, writable, its own scratch copy
-of the submission at /tmp/submission. It has no network (its own empty
-network namespace), no view of the course folder (solutions/, the
-gradebook, other students' folders) and, when the grader runs as root, a
-pids cgroup of its own when the grader runs as root, so that the process
-limit counts only its processes.
+The sandbox sees a read-only system, this Python environment and the four
+modules of the worker (not the checks, not the reference answers), a
+private /tmp and, writable, its own scratch copy of the submission at
+/tmp/submission. It has no network (its own empty network namespace), no
+view of the course folder (solutions/, the gradebook, other students'
+folders) and, when the grader runs as root, a pids cgroup of its own, so
+that the process limit counts only its processes.
 
 Limits: CPU time, address space, processes, file size and open files
-(prlimit); wall time of the whole run, enforced from outside with SIGKILL
-of the process group, which works even when the kernel ignores SIGINT;
-per-cell timeout and streamed output cap (autograder.runner).
+(prlimit); wall time, enforced from outside by autograder.remote with
+SIGKILL of the process group, which works even when the student's code
+ignores signals; per-cell timeouts and the output cap (autograder.worker).
 """
 from __future__ import annotations
 
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -26,6 +25,8 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 INSIDE = "/tmp/submission"
+#: The package files the sandboxed worker needs, and nothing else.
+WORKER_FILES = ("__init__.py", "worker.py", "wire.py", "cost.py")
 CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
 
 
@@ -40,16 +41,6 @@ class Limits:
     file_bytes: int = 64 * 1024 ** 2
     open_files: int = 512
     output_bytes: int = 2_000_000
-
-
-@dataclass
-class RunResult:
-    """What came back from one sandboxed run."""
-
-    status: str            # "ok", "timeout", "crashed"
-    notebook_json: str | None
-    detail: str = ""
-    seconds: float = 0.0
 
 
 def bwrap_path() -> str | None:
@@ -70,7 +61,11 @@ def _ro_binds() -> list[str]:
                  str(Path(sys.executable).resolve().parent.parent)}:
         if not path.startswith(("/usr", "/bin", "/lib")):
             args += ["--ro-bind", path, path]
-    args += ["--ro-bind", str(PACKAGE_DIR), str(PACKAGE_DIR)]
+    # Only the worker's own modules: the checks and the reference answers
+    # stay out of the sandbox, so student code cannot import them.
+    for name in WORKER_FILES:
+        path = str(PACKAGE_DIR / name)
+        args += ["--ro-bind", path, path]
     return args
 
 
@@ -136,16 +131,16 @@ def _user_processes() -> int:
     return count
 
 
-def command(scratch: Path, notebook: str, limits: Limits,
-            cgroup: Path | None = None, sandbox: bool = True) -> list[str]:
-    """The argv that runs autograder.runner on scratch/notebook."""
-    runner = [sys.executable, "-I", "-m", "autograder.runner",
-              f"{INSIDE if sandbox else scratch}/{notebook}",
-              f"{INSIDE if sandbox else scratch}/.executed.ipynb",
-              "--cell-timeout", str(limits.cell_timeout),
+def worker_command(scratch: Path, limits: Limits,
+                   cgroup: Path | None = None,
+                   sandbox: bool = True) -> tuple[list[str], dict | None]:
+    """(argv, env) that start autograder.worker on the scratch folder."""
+    worker = [sys.executable, "-I", "-m", "autograder.worker",
               "--output-limit", str(limits.output_bytes)]
     if not sandbox:
-        return runner
+        env = {**os.environ, **sandbox_env(), "HOME": str(scratch),
+               "TMPDIR": str(scratch)}
+        return worker, env
     cpu = int(limits.notebook_timeout) + 5
     # Without a cgroup the process limit is per user: leave room for the
     # processes the user already has.
@@ -165,54 +160,7 @@ def command(scratch: Path, notebook: str, limits: Limits,
     if cgroup is not None:
         prefix = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"',
                   str(cgroup)]
-    return prefix + prlimit + bwrap + runner
-
-
-def run(scratch: Path, notebook: str, limits: Limits, slot: int = 0,
-        sandbox: bool = True) -> RunResult:
-    """Execute scratch/notebook; never raises for anything the notebook
-    does."""
-    cgroup = pids_cgroup(slot, limits.processes) if sandbox else None
-    argv = command(scratch, notebook, limits, cgroup, sandbox)
-    env = None if sandbox else {**os.environ, **sandbox_env(),
-                                "HOME": str(scratch),
-                                "TMPDIR": str(scratch)}
-    log_path = scratch / ".runner.log"
-    start = time.monotonic()
-    try:
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(argv, stdout=log,
-                                    stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, cwd=scratch,
-                                    env=env, start_new_session=True)
-            try:
-                code = proc.wait(timeout=limits.notebook_timeout)
-                status = {0: "ok", 4: "timeout"}.get(code, "crashed")
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                code, status = None, "timeout"
-    finally:
-        if cgroup is not None:
-            _remove_cgroup(cgroup)
-    seconds = time.monotonic() - start
-    executed = scratch / ".executed.ipynb"
-    text = None
-    if executed.is_file() and executed.stat().st_size <= limits.file_bytes:
-        text = executed.read_text(encoding="utf-8", errors="replace")
-    detail = _tail(log_path)
-    if status == "timeout" and code is None:
-        detail = (f"the notebook ran longer than {limits.notebook_timeout:g}"
-                  " s in total and was stopped")
-    elif status == "timeout":
-        detail = (f"a cell ran longer than {limits.cell_timeout:g} s and "
-                  "was stopped")
-    elif status == "crashed" and code == 3:
-        detail = ("the kernel died (os._exit, a crash, or the memory "
-                  "limit)")
-    elif status == "crashed":
-        detail = f"the sandbox exited with {code}: {detail[-500:]}"
-    return RunResult(status, text, detail, seconds)
+    return prefix + prlimit + bwrap + worker, None
 
 
 def _remove_cgroup(group: Path) -> None:

@@ -7,6 +7,7 @@ call to a check, so every check is ordinary, unit-tested Python.
 """
 from __future__ import annotations
 
+import contextvars
 import numbers
 from typing import Any, Callable, Mapping
 
@@ -192,8 +193,20 @@ def expect_consistent(actual, f_own: Callable[[np.ndarray], float],
              " Check the two against each other.")
 
 
+#: Per-student part of every seed (0: the notebook's fixed inputs). The
+#: grade command sets it, so each student's hidden inputs differ and a
+#: copied table of outputs is worth nothing; a context variable, so that
+#: grading threads do not share it.
+STUDENT_SEED: contextvars.ContextVar[int] = contextvars.ContextVar(
+    "STUDENT_SEED", default=0)
+
+
 def seeded(seed: int, offset: int) -> np.random.Generator:
-    """The random generator of one check input: seed + offset."""
+    """The random generator of one check input: seed + offset, mixed with
+    the student's seed when one is set."""
+    student = STUDENT_SEED.get()
+    if student:
+        return np.random.default_rng([seed + offset, student])
     return np.random.default_rng(seed + offset)
 
 

@@ -14,13 +14,13 @@ from ..gradcheck import numeric_gradient, numeric_jacobian
 from ..reference import softmax as ref
 from .common import (NUMERIC_RTOL, agrees, call, expect_close,
                      expect_exact_gradient, expect_pair, expect_scalar,
-                     expect_stable, expect_unmodified, fail)
+                     expect_stable, expect_unmodified, fail, seeded)
 
 SEED = 20261128
 
 
 def _rng(offset: int) -> np.random.Generator:
-    return np.random.default_rng(SEED + offset)
+    return seeded(SEED, offset)
 
 
 def _scores(offset: int, shape, scale: float = 3.0) -> np.ndarray:

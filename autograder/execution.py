@@ -1,0 +1,216 @@
+"""Run one submission: cells in the sandboxed worker, verdicts outside.
+
+For every notebook of a job: start a worker (autograder.remote), send it
+the cells one by one, with the hidden test blocks removed; right after a
+test cell ran in the student's process, judge the same cell, hidden checks
+included, in this process (autograder.judge) while the notebook's state is
+what nbgrader's own run would test. A test cell passes when it ran without
+error in the notebook AND outside: tampering inside can only lower a
+score. When the notebook said "passed" and the outside run of the very
+same visible tests failed, or when a cell that must fail did not, the
+submission is flagged.
+
+Plain data comes back (outputs as nbformat dicts, verdicts, flags), so
+this runs on a local thread or a Dask worker alike.
+"""
+from __future__ import annotations
+
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from . import judge, sandbox
+from .remote import Session, WorkerLost
+
+NOT_RUN = "NotRun"
+KERNEL_DIED = ("the notebook's process died (a crash, os._exit or running "
+               "out of memory) before this cell ran")
+
+
+def not_run_output(reason: str) -> dict:
+    """The error output of a cell that never ran (scores 0)."""
+    return {"output_type": "error", "ename": NOT_RUN, "evalue": reason,
+            "traceback": [f"{NOT_RUN}: {reason}"]}
+
+
+def is_test_cell(cell) -> bool:
+    meta = cell.metadata.get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def execute_job(job: dict, limits: sandbox.Limits, use_sandbox: bool = True,
+                slot: int = 0) -> dict:
+    """Run every notebook of a job; plain data back."""
+    results = {}
+    for name, text in job["notebooks"].items():
+        with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
+            scratch = Path(tmp) / "work"
+            scratch.mkdir()
+            for rel, data in job["files"].items():
+                dest = scratch / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(data)
+            results[name] = run_notebook(
+                nbformat.reads(text, as_version=4), scratch, limits,
+                job.get("seed", 0), slot, use_sandbox)
+    return results
+
+
+def run_notebook(nb, scratch: Path, limits: sandbox.Limits, seed: int,
+                 slot: int = 0, use_sandbox: bool = True) -> dict:
+    """Outputs per code cell, outside verdicts per test cell, flags."""
+    start = time.monotonic()
+    outputs: dict[int, list] = {}
+    counts: dict[int, int] = {}
+    verdicts: dict[str, dict] = {}
+    flags: list[str] = []
+    status, detail = "ok", ""
+    session = Session(scratch, limits, slot, use_sandbox)
+    try:
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            test = is_test_cell(cell)
+            source = judge.strip_hidden(cell.source) if test \
+                else cell.source
+            reply = session.run_cell(source, limits.cell_timeout)
+            outputs[i] = _clean_outputs(reply.get("outputs"))
+            counts[i] = _count(reply.get("execution_count"))
+            if test:
+                grade_id = cell.metadata["nbgrader"]["grade_id"]
+                verdicts[grade_id] = _judge_cell(session, cell.source,
+                                                 outputs[i], seed, flags,
+                                                 grade_id)
+            if reply.get("timed_out"):
+                status = "timeout"
+                detail = (f"a cell ran longer than {limits.cell_timeout:g}"
+                          " s and was stopped")
+                break
+        if status == "ok":
+            _canary(session, limits, flags)
+    except WorkerLost as exc:
+        status = {"timeout": "timeout", "corrupt": "crashed"}.get(
+            exc.kind, "crashed")
+        detail = _lost_detail(exc, limits, session)
+        if exc.kind == "corrupt":
+            flags.append("the notebook's process garbled its replies to "
+                         "the grader (writing into its channel?)")
+    finally:
+        session.close()
+    flags += [f"{e}" for e in session.events]
+    reason = detail or "the notebook did not run to the end"
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and i not in outputs \
+                and cell.source.strip():
+            outputs[i] = [not_run_output(
+                KERNEL_DIED if status == "crashed" else reason)]
+    for cell in nb.cells:
+        if is_test_cell(cell):
+            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            verdicts.setdefault(grade_id, {"passed": False, "diagnosis":
+                                           f"not run: {reason}",
+                                           "hidden": False})
+    return {"status": status, "detail": detail,
+            "seconds": round(time.monotonic() - start, 3),
+            "outputs": {str(i): o for i, o in outputs.items()},
+            "counts": {str(i): c for i, c in counts.items()},
+            "verdicts": verdicts, "flags": flags}
+
+
+def _judge_cell(session, source, outputs, seed, flags, grade_id) -> dict:
+    """Judge one test cell outside; append its error to ``outputs``."""
+    inside_ok = not any(o["output_type"] == "error" for o in outputs)
+    whole, visible = judge.judge(session, source, seed)
+    if not whole.passed:
+        outputs.append(whole.output())
+    if inside_ok and visible is not None and not visible.passed:
+        flags.append(f"{grade_id}: passed inside the notebook, but its "
+                     f"visible tests fail when the grader runs them "
+                     f"({visible.ename}: {visible.evalue[:200]})")
+    passed = whole.passed and inside_ok
+    diagnosis = "" if passed else (
+        f"{whole.ename}: {whole.evalue}" if not whole.passed else
+        _first_error(outputs))
+    return {"passed": passed, "diagnosis": diagnosis[:2000],
+            "hidden": whole.hidden}
+
+
+def _canary(session: Session, limits, flags: list[str]) -> None:
+    """A last cell that must print and fail: if it does not, the notebook
+    suppresses errors or rewrites cells (input transformers, a patched
+    run_cell or traceback display)."""
+    word, nonce = secrets.token_hex(8), secrets.token_hex(8)
+    reply = session.run_cell(f"print({word!r})\nassert False, {nonce!r}",
+                             limits.cell_timeout)
+    outs = _clean_outputs(reply.get("outputs"))
+    printed = any(word in o.get("text", "") for o in outs
+                  if o["output_type"] == "stream")
+    failed = any(o["output_type"] == "error" and nonce in o["evalue"]
+                 for o in outs)
+    if not (printed and failed):
+        flags.append("the notebook suppresses errors or rewrites cells: a "
+                     "check cell that must fail "
+                     + ("did not run" if not printed else "reported no "
+                        "error"))
+
+
+def _lost_detail(exc: WorkerLost, limits, session) -> str:
+    if exc.kind == "timeout":
+        if time.monotonic() >= session.deadline:
+            return (f"the notebook ran longer than "
+                    f"{limits.notebook_timeout:g} s in total and was "
+                    "stopped")
+        return (f"a cell ran longer than {limits.cell_timeout:g} s and was "
+                "stopped")
+    if exc.kind == "corrupt":
+        return f"the notebook's process broke the protocol: {exc}"
+    return ("the kernel died (os._exit, a crash, or the memory limit)")
+
+
+def _first_error(outputs: list[dict]) -> str:
+    for o in outputs:
+        if o["output_type"] == "error":
+            return f"{o['ename']}: {o['evalue']}"
+    return ""
+
+
+def _count(value):
+    return value if type(value) is int and value >= 0 else None
+
+
+def _text(value, limit: int = 2_000_000) -> str:
+    if isinstance(value, list):
+        value = "".join(v for v in value if isinstance(v, str))
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _clean_outputs(raw) -> list[dict]:
+    """nbformat outputs rebuilt from what the worker sent (untrusted):
+    known types and string fields only."""
+    outs = []
+    for o in raw if isinstance(raw, list) else []:
+        if not isinstance(o, dict):
+            continue
+        kind = o.get("output_type")
+        if kind == "stream" and o.get("name") in ("stdout", "stderr"):
+            outs.append({"output_type": "stream", "name": o["name"],
+                         "text": _text(o.get("text"))})
+        elif kind in ("display_data", "execute_result") \
+                and isinstance(o.get("data"), dict):
+            data = {str(k)[:100]: _text(v) for k, v in o["data"].items()
+                    if isinstance(v, (str, list))}
+            out = {"output_type": kind, "data": data, "metadata": {}}
+            if kind == "execute_result":
+                out["execution_count"] = _count(o.get("execution_count"))
+            outs.append(out)
+        elif kind == "error":
+            tb = o.get("traceback")
+            outs.append({"output_type": "error",
+                         "ename": _text(o.get("ename"), 200),
+                         "evalue": _text(o.get("evalue"), 10_000),
+                         "traceback": [_text(t, 10_000) for t in tb[:200]]
+                         if isinstance(tb, list) else []})
+    return outs

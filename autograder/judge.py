@@ -1,0 +1,187 @@
+"""Judge test cells outside the student's process.
+
+A test cell's source comes from the gradebook (trusted). Here it runs in
+the grader's own process: its hidden block imports the grader's checks,
+and every global it reads from the notebook is fetched from the sandboxed
+worker: functions become autograder.remote.RemoteFunction, data comes as
+plain arrays, modules are the grader's own copies of an allowlist. So the
+verdict rests on the values the student's functions return, never on what
+the student's process says about them (patched asserts, error-swallowing
+input transformers, faked output).
+
+Hidden inputs are seeded per student (autograder.checks.common).
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import hashlib
+import importlib
+import re
+import secrets
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from .checks import common
+from .remote import RemoteFunction, Session, WorkerLost
+from .wire import Opaque
+
+HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)"
+                    r"^[ \t]*### END HIDDEN TESTS[ \t]*(?:\n|\Z)",
+                    re.MULTILINE | re.DOTALL)
+#: Modules a test cell may use; the grader binds its own copy.
+MODULES = {"numpy", "math", "numpy.linalg", "numpy.random", "numpy.testing"}
+TEST_CELL = "<test cell>"
+
+
+@dataclass
+class Verdict:
+    """The outside verdict of one test cell."""
+
+    passed: bool
+    ename: str = ""
+    evalue: str = ""
+    traceback: tuple[str, ...] = ()
+    hidden: bool = False        # the failure came from the hidden checks
+
+    def output(self) -> dict:
+        """An nbformat error output for the autograded notebook."""
+        return {"output_type": "error", "ename": self.ename,
+                "evalue": self.evalue, "traceback": list(self.traceback)}
+
+
+def split(source: str) -> tuple[str, str]:
+    """(visible code, hidden code) of a test cell; line numbers of the
+    visible code are kept (hidden lines become blank)."""
+    hidden = []
+
+    def blank(match):
+        hidden.append(match.group(1))
+        return "\n" * match.group(0).count("\n")
+
+    return HIDDEN.sub(blank, source), "".join(hidden)
+
+
+def strip_hidden(source: str) -> str:
+    """What the student's process runs of a test cell: no hidden tests."""
+    return split(source)[0]
+
+
+def student_seed(secret: bytes, assignment: str, student: str) -> int:
+    """A per-student seed the student cannot predict (keyed by a secret
+    that never enters the sandbox)."""
+    digest = hashlib.sha256(secret + f"\0{assignment}\0{student}".encode())
+    return int.from_bytes(digest.digest()[:8], "big")
+
+
+def course_secret(state_dir: Path) -> bytes:
+    """The course's grading secret, created on first use."""
+    path = state_dir / "secret"
+    if not path.is_file():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(secrets.token_bytes(32))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return path.read_bytes()
+
+
+def _names(tree: ast.AST) -> set[str]:
+    """Globals a cell may read: loaded names it does not assign, and
+    identifiers in string constants (``globals()[name]``)."""
+    loaded, stored = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (stored if isinstance(node.ctx, ast.Store) else loaded).add(
+                node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                stored.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            stored.add(node.name)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and node.value.isidentifier():
+            loaded.add(node.value)
+    return loaded - stored
+
+
+def namespace(session: Session, source: str) -> dict:
+    """Globals for running ``source`` here, fetched from the worker."""
+    ns = {"__builtins__": builtins, "__name__": "__main__"}
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return ns
+    for name in sorted(_names(tree)):
+        kind, detail = session.lookup(name)
+        if kind == "callable":
+            ns[name] = RemoteFunction(session, name)
+        elif kind == "module":
+            ns[name] = importlib.import_module(detail) \
+                if detail in MODULES else Opaque(f"module {detail}")
+        elif kind == "value":
+            ns[name] = detail
+    return ns
+
+
+def _run(code: str, ns: dict, hidden: bool) -> Verdict:
+    try:
+        compiled = compile(code, TEST_CELL, "exec")
+        exec(compiled, ns)  # noqa: S102 - trusted source from the gradebook
+    except WorkerLost:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - any failure is a verdict
+        return _failure(exc, hidden)
+    return Verdict(True)
+
+
+def _failure(exc: BaseException, hidden: bool) -> Verdict:
+    """The error output a student may see.
+
+    For the hidden part only ``ename: evalue``: a traceback would show the
+    grader's code. For the visible part, the cell's own frames (its code
+    is shown to students anyway).
+    """
+    ename = type(exc).__name__
+    evalue = str(exc)
+    if hidden:
+        return Verdict(False, ename, evalue, (f"{ename}: {evalue}",), True)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename == TEST_CELL]
+    lines = [f"  line {f.lineno}: {f.line}" for f in frames]
+    return Verdict(False, ename, evalue,
+                   ("Traceback (the test cell):", *lines,
+                    f"{ename}: {evalue}"), False)
+
+
+def judge(session: Session, source: str, seed: int) -> tuple[
+        Verdict, Verdict | None]:
+    """(verdict of the whole cell, verdict of its visible part alone).
+
+    The cell runs as nbgrader would run it: code before the hidden block,
+    the hidden checks, the rest. The visible part alone is judged only
+    when the whole cell failed, to tell a wrong answer from a lie.
+    """
+    visible, hidden = split(source)
+    with seeded(seed):
+        ns = namespace(session, source)
+        verdict = Verdict(True)
+        if hidden:
+            verdict = _run(hidden, dict(ns), hidden=True)
+        if verdict.passed:
+            verdict = _run(visible, ns, hidden=False)
+            return verdict, verdict
+    if not hidden:
+        return verdict, verdict
+    return verdict, _run(visible, namespace(session, visible), False)
+
+
+@contextlib.contextmanager
+def seeded(seed: int):
+    token = common.STUDENT_SEED.set(seed)
+    try:
+        yield
+    finally:
+        common.STUDENT_SEED.reset(token)

@@ -1,0 +1,240 @@
+"""The grader's end of a sandboxed worker (autograder.worker).
+
+:class:`Session` starts the worker in its sandbox and talks to it with
+deadlines: a worker that hangs, dies or writes garbage ends the session
+(:class:`WorkerLost`) and never the grader. :class:`RemoteFunction`
+stands for a function of the student's notebook: calling it sends plain
+arrays to the worker and returns the plain arrays that come back, so the
+grader's checks run here, in the trusted process, on values the student's
+process cannot fake.
+"""
+from __future__ import annotations
+
+import builtins
+import itertools
+import os
+import select
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import sandbox, wire
+
+
+class WorkerLost(RuntimeError):
+    """The worker died, timed out or broke the protocol."""
+
+    def __init__(self, kind: str, detail: str):
+        super().__init__(detail)
+        self.kind = kind          # "crashed", "timeout" or "corrupt"
+
+
+class Session:
+    """One worker process in one sandbox, for one notebook."""
+
+    def __init__(self, scratch: Path, limits: sandbox.Limits, slot: int = 0,
+                 use_sandbox: bool = True):
+        self.limits = limits
+        self.started = time.monotonic()
+        self.deadline = self.started + limits.notebook_timeout
+        self.callbacks: dict[int, object] = {}
+        self.ids = itertools.count(1)
+        self.events: list[str] = []
+        self.lost: WorkerLost | None = None
+        self.cgroup = sandbox.pids_cgroup(slot, limits.processes) \
+            if use_sandbox else None
+        argv, env = sandbox.worker_command(scratch, limits, self.cgroup,
+                                           use_sandbox)
+        self.log = open(scratch / ".worker.log", "wb")
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self.log, cwd=scratch, env=env, start_new_session=True)
+        self.fd_out = self.proc.stdout.fileno()
+
+    # -- low level -----------------------------------------------------------
+
+    def _read_exactly(self, n: int, until: float) -> bytes:
+        chunks, left = [], n
+        while left:
+            wait = min(until, self.deadline) - time.monotonic()
+            if wait <= 0:
+                raise self._lose("timeout", "no answer in time")
+            ready, _, _ = select.select([self.fd_out], [], [], wait)
+            if not ready:
+                continue
+            chunk = os.read(self.fd_out, min(left, 1 << 20))
+            if not chunk:
+                raise self._lose("crashed", "the worker died")
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def _lose(self, kind: str, detail: str) -> WorkerLost:
+        if self.lost is None:
+            self.lost = WorkerLost(kind, detail)
+            self.kill()
+        return self.lost
+
+    def _send(self, frame: bytes) -> None:
+        try:
+            self.proc.stdin.write(frame)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise self._lose("crashed", "the worker died") from None
+
+    def request(self, message: dict, values: dict | None = None,
+                timeout: float = 60.0) -> dict:
+        """Send one request; answer callbacks until the reply comes."""
+        if self.lost is not None:
+            raise self.lost
+        self._send(wire.pack(message, values))
+        until = time.monotonic() + timeout
+        while True:
+            try:
+                reply = wire.read_frame(
+                    lambda n: self._read_exactly(n, until))
+            except wire.WireError as exc:
+                raise self._lose("corrupt", f"garbled reply: {exc}") \
+                    from None
+            if reply.get("op") != "callback":
+                return reply
+            self._answer_callback(reply)
+
+    def _answer_callback(self, message: dict) -> None:
+        func = self.callbacks.get(message.get("id"))
+        values = message.get("values") or {}
+        try:
+            if func is None:
+                raise RuntimeError("unknown callback")
+            value = func(*values.get("args", ()), **values.get("kwargs", {}))
+            frame = wire.pack({"op": "return"}, {"value": value})
+        except Exception as exc:  # noqa: BLE001 - tell the worker
+            frame = wire.pack({"op": "raise", "message": str(exc)[:500]})
+        self._send(frame)
+
+    # -- high level ----------------------------------------------------------
+
+    def run_cell(self, source: str, timeout: float) -> dict:
+        """Outputs of one cell; raises WorkerLost."""
+        return self.request({"op": "cell", "source": source,
+                             "timeout": timeout}, timeout=timeout + 5)
+
+    def lookup(self, name: str):
+        """("missing"|"module"|"callable"|"value", detail) of a global."""
+        reply = self.request({"op": "lookup", "name": name},
+                             timeout=self.limits.cell_timeout)
+        kind = reply.get("kind")
+        if kind == "module":
+            return kind, str(reply.get("module", ""))
+        if kind == "value":
+            return kind, (reply.get("values") or {}).get("value")
+        return kind if kind in ("missing", "callable") else "missing", None
+
+    def callback_id(self, func) -> int:
+        ident = next(self.ids)
+        self.callbacks[ident] = func
+        return ident
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self.proc.wait()
+        if self.cgroup is not None:
+            sandbox._remove_cgroup(self.cgroup)
+            self.cgroup = None
+
+    def close(self) -> None:
+        self.kill()
+        for f in (self.proc.stdin, self.proc.stdout, self.log):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+
+def _exception(type_name: str, message: str) -> Exception:
+    """An exception like the one the student's code raised."""
+    cls = getattr(builtins, type_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Exception)):
+        safe = "".join(c for c in type_name if c.isalnum() or c == "_")
+        cls = type(safe or "Exception", (Exception,), {})
+    try:
+        return cls(message)
+    except Exception:  # noqa: BLE001 - odd constructors
+        return RuntimeError(f"{type_name}: {message}")
+
+
+class RemoteFunction:
+    """A function of the student's notebook, called across the sandbox."""
+
+    def __init__(self, session: Session, name: str):
+        self.session = session
+        self.__name__ = self.__qualname__ = name
+
+    def __repr__(self) -> str:
+        return f"<function {self.__name__}>"
+
+    def _encode_args(self, args, kwargs):
+        def plain(v):
+            if callable(v) and not isinstance(v, np.ndarray):
+                return {"__callback__": self.session.callback_id(v)}
+            return v
+        return (tuple(plain(a) for a in args),
+                {k: plain(v) for k, v in kwargs.items()})
+
+    def _call(self, args, kwargs, budget=None):
+        enc_args, enc_kwargs = self._encode_args(args, kwargs)
+        message = {"op": "call", "name": self.__name__,
+                   "timeout": self.session.limits.cell_timeout}
+        if budget is not None:
+            message["budget"] = int(budget)
+        try:
+            reply = self.session.request(
+                message, {"args": enc_args, "kwargs": enc_kwargs},
+                timeout=self.session.limits.cell_timeout + 5)
+        except WorkerLost as exc:
+            raise RuntimeError(f"the notebook's process stopped "
+                               f"({exc.kind}): {exc}") from None
+        if reply.get("op") == "raise":
+            raise _exception(str(reply.get("type", "Exception")),
+                             str(reply.get("message", "")))
+        if reply.get("op") != "return":
+            raise RuntimeError("the notebook's process answered "
+                               "something else")
+        values = reply.get("values") or {}
+        _reflect_changes(args, values.get("args_after"))
+        return values.get("value"), reply.get("steps"), reply.get("status")
+
+    def __call__(self, *args, **kwargs):
+        return self._call(args, kwargs)[0]
+
+    def measure(self, args=(), kwargs=None, budget: int = 10 ** 9):
+        """Like autograder.cost.measure, counted inside the sandbox."""
+        result, steps, status = self._call(args, kwargs or {}, budget)
+        if status == "tampered":
+            self.session.events.append(
+                f"{self.__name__} switched off the step counter")
+        if status not in ("ok", "over", "tampered"):
+            status = "tampered"
+        return result, int(steps or 0), status
+
+
+def _reflect_changes(args, after) -> None:
+    """Copy in-place changes the student's function made back onto the
+    caller's arrays, so mutation checks see them as they would locally."""
+    if not isinstance(after, tuple) or len(after) != len(args):
+        return
+    for old, new in zip(args, after):
+        if isinstance(old, np.ndarray) and isinstance(new, np.ndarray) \
+                and old.shape == new.shape and old.flags.writeable:
+            try:
+                if not np.array_equal(old, new, equal_nan=True):
+                    np.copyto(old, new.astype(old.dtype, copy=False))
+            except (TypeError, ValueError):
+                pass
