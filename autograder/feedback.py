@@ -1,0 +1,687 @@
+"""Per-student HTML feedback that never shows the hidden tests.
+
+    python -m autograder feedback ASSIGNMENT [--student ID ...]
+
+Writes ``feedback/STUDENT/ASSIGNMENT/NOTEBOOK.html``, where nbgrader's
+``generate_feedback`` writes, so ``nbgrader release_feedback`` still
+releases the pages. Stock ``generate_feedback`` renders the autograded
+notebook as it is, hidden tests included (nbgrader issue #917). These
+pages show instead:
+
+- the scores of the gradebook: assignment total, late penalty, and per
+  grade cell passed/failed with its points;
+- every cell in order: markdown rendered without raw HTML, code with each
+  hidden-test block replaced by one line, and the outputs;
+- for a failed check its diagnosis in words (``CheckFailed: ...``), and of
+  other errors only the traceback lines that quote no hidden-test line and
+  show no grader or library frame.
+
+Everything from a notebook is untrusted (student code wrote it) and is
+escaped; the page loads nothing and runs no script (a Content Security
+Policy forbids both, in case escaping ever missed something).
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import html
+import json
+import re
+import shutil
+from dataclasses import dataclass, field
+import sys
+from pathlib import Path
+
+from .course import load_config
+
+# nbgrader imports jsonschema, which imports rfc3987_syntax when installed
+# and builds a grammar for ~1.8 s (see autograder/runner.py); nothing here
+# validates notebooks.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
+END_HIDDEN = "### END HIDDEN TESTS"
+#: What a hidden-test block becomes in the source shown to students.
+HIDDEN_NOTE = "# (hidden tests: run by the grader)"
+#: What a run of removed traceback or output lines becomes.
+OMITTED = "    \u22ee (not shown: hidden tests, grader or library code)"
+#: Output caps: a flood of prints must not make a page of megabytes.
+MAX_OUTPUT_CHARS = 10_000
+MAX_OUTPUT_LINES = 200
+#: Longest error message shown (diagnoses are a few lines).
+MAX_EVALUE_CHARS = 4_000
+#: Hidden lines shorter than this are matched only as whole lines: a
+#: short one such as ``)`` would otherwise hide every line containing it.
+MIN_QUOTE_CHARS = 8
+#: Files nbgrader release_feedback reads beside the pages.
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
+#: Grading states (autograder/grading.py) that need a word of explanation.
+STATE_NOTES = {
+    "failed": "Your submission could not be graded",
+    "timed out": "Grading stopped because your notebook ran out of time; "
+                 "cells after that point did not run and score 0",
+    "crashed": "Grading stopped because your notebook crashed; cells "
+               "after that point did not run and score 0",
+}
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif")
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# "----> 4 code" or "      3 code": IPython's numbered context lines.
+_LINE_NUMBER = re.compile(r"^\s*(?:-*>\s*)?\d+\s?")
+# A frame header: IPython's "Cell In[3], line 4" / "File /x.py:7, in f"
+# or Python's 'File "/x.py", line 7, in f'.
+_FRAME = re.compile(r"^\s*(?:File\b|Cell In\s*\[|Input In\s*\[|<ipython-)")
+# The final "SomeError: message" of a plain Python traceback.
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*:(?:\s|$)")
+_PACKAGE = re.compile(r"\bautograder\b", re.IGNORECASE)
+_PACKAGE_REF = re.compile(r"\bautograder(?:[./\\][\w./\\-]*)?",
+                          re.IGNORECASE)
+# An absolute path (/a/b, ~/a, C:\a) or a site-packages reference.
+_PATH = re.compile(r"(?:^|(?<=[\s\"'(=:,\[]))(?:~?/[\w.\-]+/[\w.\-]+"
+                   r"|[A-Za-z]:\\[\w.\-\\]+)|site-packages")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/=]+$")
+
+
+# -- hidden tests ------------------------------------------------------------
+
+def split_hidden(source: str) -> tuple[str, list[str]]:
+    """(source with every hidden block replaced by HIDDEN_NOTE, the
+    stripped non-blank lines of the hidden blocks, markers included).
+
+    A block left open runs to the end of the cell: nbgrader would refuse
+    such a cell, and hiding too much is the safe mistake.
+    """
+    shown, hidden, inside = [], [], False
+    for line in source.split("\n"):
+        stripped = line.strip()
+        if not inside and stripped == BEGIN_HIDDEN:
+            inside = True
+            hidden.append(stripped)
+            indent = line[:len(line) - len(line.lstrip())]
+            shown.append(indent + HIDDEN_NOTE)
+        elif inside:
+            if stripped:
+                hidden.append(stripped)
+            inside = stripped != END_HIDDEN
+        else:
+            shown.append(line)
+    return "\n".join(shown), hidden
+
+
+class Redactor:
+    """Removes what students must not read from text bound for a page:
+    lines quoting a hidden-test line, grader frames, file paths."""
+
+    def __init__(self, hidden_lines: set[str]):
+        self.exact = {h for h in hidden_lines if h}
+        self.long = sorted(h for h in self.exact
+                           if len(h) >= MIN_QUOTE_CHARS)
+
+    def quotes_hidden(self, line: str) -> bool:
+        """Whether ``line`` (maybe with a traceback line number) quotes
+        a hidden-test line."""
+        text = line.strip()
+        content = _LINE_NUMBER.sub("", line, count=1).strip()
+        if text in self.exact or content in self.exact:
+            return True
+        return any(h in text for h in self.long)
+
+    def unsafe(self, line: str) -> bool:
+        """A line to drop: hidden test, grader package or a file path."""
+        return (self.quotes_hidden(line) or bool(_PACKAGE.search(line))
+                or bool(_PATH.search(line)))
+
+    def lines(self, text: str) -> str:
+        """``text`` with unsafe lines replaced by one OMITTED per run."""
+        return "\n".join(_collapse(
+            None if self.unsafe(line) else line
+            for line in clean(text).split("\n")))
+
+    def message(self, text: str) -> str:
+        """An error message or reason: kept whole (it is the teaching
+        part), but lines quoting hidden tests go, and grader references
+        and paths are blanked."""
+        kept = [None if self.quotes_hidden(line) else
+                _PATH.sub("(path)", _PACKAGE_REF.sub("(grader)", line))
+                for line in clean(text).split("\n")]
+        return cap("\n".join(_collapse(kept)), MAX_EVALUE_CHARS)
+
+    def traceback(self, entries: list, shown_header: str) -> list[str]:
+        """The lines of an error's traceback a student may read.
+
+        IPython gives one entry per frame; a frame in a file (the grader,
+        NumPy) is dropped whole, since its context lines are that file's
+        code. Plain Python tracebacks come as one entry, so a frame ends
+        at the next frame header or exception line.
+        """
+        out: list[str | None] = []
+        header_lines = set(shown_header.split("\n"))
+        for entry in entries:
+            text = clean(_text(entry))
+            if text.strip() == shown_header.strip():
+                continue  # CheckFailed's whole traceback is its message
+            foreign = False
+            for line in text.split("\n"):
+                if _FRAME.match(line):
+                    # a frame in a file shows that file's code; the
+                    # student's cells are "Cell In[3]" or
+                    # '<ipython-input-3-...>'
+                    foreign = self.unsafe(line) or (
+                        line.lstrip().startswith("File")
+                        and "<ipython-input" not in line)
+                elif _EXCEPTION_LINE.match(line) or line.startswith(
+                        ("Traceback", "During handling")):
+                    foreign = False
+                if foreign or self.unsafe(line):
+                    out.append(None)
+                elif line.strip() and line not in header_lines \
+                        and not set(line.strip()) <= {"-"}:
+                    out.append(line)
+        kept = list(_collapse(out))
+        informative = [line for line in kept if line != OMITTED
+                       and "Traceback (most recent call last)" not in line]
+        return kept if informative else []
+
+
+def _collapse(lines) -> list[str]:
+    """None entries (removed lines) become one OMITTED per run."""
+    out: list[str] = []
+    for line in lines:
+        if line is None:
+            if not out or out[-1] != OMITTED:
+                out.append(OMITTED)
+        else:
+            out.append(line)
+    return out
+
+
+# -- notebook text -----------------------------------------------------------
+
+def _text(value) -> str:
+    """A notebook string field, stored as a string or a list of them."""
+    if isinstance(value, list):
+        return "".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def clean(text: str) -> str:
+    """Text without ANSI colour codes and other control characters."""
+    return _CONTROL.sub("", _ANSI.sub("", text.replace("\r\n", "\n")))
+
+
+def cap(text: str, limit: int = MAX_OUTPUT_CHARS,
+        max_lines: int = MAX_OUTPUT_LINES) -> str:
+    """``text`` shortened to ``limit`` characters and ``max_lines``."""
+    lines = text.split("\n")
+    note = []
+    if len(lines) > max_lines:
+        note.append(f"{len(lines) - max_lines} more lines")
+        text = "\n".join(lines[:max_lines])
+    if len(text) > limit:
+        note.append(f"{len(text) - limit} more characters")
+        text = text[:limit]
+    if note:
+        text += f"\n[... output shortened: {', '.join(note)} not shown]"
+    return text
+
+
+def nb_meta(cell: dict) -> dict:
+    """The cell's nbgrader metadata ({} when it has none)."""
+    meta = cell.get("metadata") or {}
+    found = meta.get("nbgrader") if isinstance(meta, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+# -- what the gradebook and the state file say ------------------------------
+
+@dataclass
+class NotebookGrades:
+    """Scores of one submitted notebook."""
+
+    score: float = 0.0
+    max_score: float = 0.0
+    penalty: float = 0.0
+    grades: dict[str, tuple[float, float]] = field(default_factory=dict)
+    comments: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class StudentGrades:
+    """Scores of one student's submission of the assignment."""
+
+    score: float
+    max_score: float
+    penalty: float
+    notebooks: dict[str, NotebookGrades]
+
+
+def read_grades(gb, assignment: str, student: str) -> StudentGrades | None:
+    """The student's scores (None when the gradebook has no submission)."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        sub = gb.find_submission(assignment, student)
+    except MissingEntry:
+        return None
+    notebooks = {}
+    for nb in sub.notebooks:
+        notebooks[nb.name] = NotebookGrades(
+            float(nb.score), float(nb.max_score),
+            float(nb.late_submission_penalty or 0),
+            {g.name: (float(g.score), float(g.max_score))
+             for g in nb.grades},
+            {c.name: c.comment for c in nb.comments if c.comment})
+    return StudentGrades(float(sub.score), float(sub.max_score),
+                         float(sub.late_submission_penalty or 0), notebooks)
+
+
+def source_hidden_lines(gb, assignment: str) -> dict[str, set[str]]:
+    """notebook -> hidden-test lines of the gradebook's source cells.
+
+    The autograded notebook holds them too, but the gradebook is the
+    authority: a student cannot have removed them there.
+    """
+    out: dict[str, set[str]] = {}
+    for nb in gb.find_assignment(assignment).notebooks:
+        lines: set[str] = set()
+        for cell in nb.source_cells:
+            lines.update(split_hidden(cell.source or "")[1])
+        out[nb.name] = lines
+    return out
+
+
+def load_state(path: Path) -> dict:
+    """student -> record of the grade command's state file ({} if none)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def students_of(cfg, assignment: str, state: dict) -> list[str]:
+    """Students with an autograded submission or a recorded state."""
+    root = cfg.root / cfg.autograded
+    found = {p.parent.name for p in root.glob(f"*/{assignment}")
+             if p.is_dir()}
+    found.update(state)
+    return sorted(s for s in found if not s.startswith("."))
+
+
+# -- HTML ----------------------------------------------------------------
+
+def esc(text) -> str:
+    """Escaped text for HTML content and quoted attributes."""
+    return html.escape(str(text), quote=True)
+
+
+def points(value: float) -> str:
+    """3, 2.5: points without a useless ".0"."""
+    return f"{value:g}"
+
+
+CSS = """
+body { font: 16px/1.5 system-ui, sans-serif; color: #1b1b1b;
+  background: #fafafa; margin: 0; }
+main { max-width: 58rem; margin: 0 auto; padding: 1rem 1.5rem 4rem; }
+h1 { font-size: 1.6rem; margin-bottom: .3rem; }
+dl.facts { display: grid; grid-template-columns: max-content auto;
+  gap: .1rem 1rem; }
+dl.facts dt { font-weight: 600; }
+dl.facts dd { margin: 0; }
+.banner { border-left: 5px solid #b3261e; background: #fdecea;
+  padding: .6rem 1rem; margin: 1rem 0; }
+table.summary { border-collapse: collapse; margin: 1rem 0; }
+table.summary td, table.summary th { padding: .2rem .8rem;
+  border-bottom: 1px solid #ddd; text-align: left; }
+.cell { background: #fff; border: 1px solid #ddd; border-radius: 6px;
+  margin: 1rem 0; padding: .5rem 1rem; }
+.cell.grade.passed { border-left: 6px solid #2e7d32; }
+.cell.grade.failed { border-left: 6px solid #b3261e; }
+.cell.grade.partial { border-left: 6px solid #e69500; }
+.cellhead { font-weight: 600; margin: .2rem 0 .4rem; }
+.label { font-size: .8rem; color: #555; text-transform: uppercase;
+  letter-spacing: .05em; }
+.status { border-radius: 3px; padding: 0 .4rem; color: #fff; }
+.status.passed { background: #2e7d32; }
+.status.failed { background: #b3261e; }
+.status.partial { background: #a86a00; }
+pre { background: #f3f3f3; padding: .5rem .7rem; overflow-x: auto;
+  white-space: pre-wrap; word-break: break-word; margin: .3rem 0;
+  font: 14px/1.4 ui-monospace, monospace; }
+pre.stderr { background: #fff4e5; }
+.error { border-left: 4px solid #b3261e; background: #fdecea;
+  padding: .3rem .7rem; margin: .4rem 0; }
+.error .message { white-space: pre-wrap; font-weight: 600; }
+.comment { background: #e8f0fe; padding: .3rem .7rem; }
+.note { color: #555; font-style: italic; }
+.math { font-family: "Latin Modern Math", "STIX Two Math", serif; }
+div.math { white-space: pre-wrap; margin: .5rem 1.5rem; }
+img { max-width: 100%; }
+"""
+
+# No script, no remote resource, no form: only the inline style and
+# images carried in the page itself.
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+       "form-action 'none'; base-uri 'none'")
+
+
+def _markdown():
+    """A CommonMark renderer that passes no raw HTML and no images
+    (an image would be a remote resource).
+
+    $...$ and $$...$$ stay TeX source, escaped: read as markdown, their
+    underscores would turn into emphasis. (mdit_py_plugins comes with
+    myst-parser, which the book pins.)
+    """
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False}).enable(
+        "table").disable("image")
+    try:
+        from mdit_py_plugins.dollarmath import dollarmath_plugin
+    except ImportError:
+        return md
+    return md.use(dollarmath_plugin)
+
+
+def status_of(score: float, max_score: float) -> str:
+    """passed, partial or failed, from the points."""
+    if score >= max_score:
+        return "passed"
+    return "partial" if score > 0 else "failed"
+
+
+@dataclass
+class Page:
+    """Everything one notebook's page is made of."""
+
+    assignment: str
+    student: str
+    notebook: str
+    grades: StudentGrades
+    redactor: Redactor
+    state: dict
+    cells: list | None  # None: no autograded notebook to show
+
+
+def render_page(page: Page) -> str:
+    """The whole HTML document of one notebook."""
+    title = (f"Feedback on {page.assignment} ({page.notebook}) for "
+             f"{page.student}")
+    body = [render_header(page), render_summary(page)]
+    if page.cells is None:
+        body.append('<p class="note">There is no graded notebook to '
+                    "show.</p>")
+    else:
+        md = _markdown()
+        body += [render_cell(page, cell, md) for cell in page.cells]
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+            "<meta charset=\"utf-8\">\n"
+            f"<meta http-equiv=\"Content-Security-Policy\" "
+            f"content=\"{CSP}\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width\">\n"
+            f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n"
+            "</head>\n<body>\n<main>\n" + "\n".join(body)
+            + "\n</main>\n</body>\n</html>\n")
+
+
+def render_header(page: Page) -> str:
+    """Title, student, scores, late penalty, and a failed grading."""
+    g = page.grades
+    nb = g.notebooks.get(page.notebook, NotebookGrades())
+    facts = [("Student", esc(page.student)),
+             ("Notebook", esc(page.notebook + ".ipynb")),
+             ("Score", f"{points(g.score)} / {points(g.max_score)}")]
+    if len(g.notebooks) > 1:
+        facts.append(("This notebook",
+                      f"{points(nb.score)} / {points(nb.max_score)}"))
+    if g.penalty > 0:
+        facts.append(("Late penalty", f"&minus;{points(g.penalty)} points"))
+        facts.append(("Final score", f"{points(g.score - g.penalty)} / "
+                      f"{points(g.max_score)}"))
+    rows = "\n".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
+    parts = [f"<h1>Feedback on {esc(page.assignment)}</h1>",
+             f'<dl class="facts">\n{rows}\n</dl>']
+    state = page.state.get("state")
+    if state in STATE_NOTES:
+        # the reason is written for students; the flags are not shown:
+        # they are suspicions for the instructor only
+        reason = page.redactor.message(_text(page.state.get("reason")))
+        parts.append(f'<p class="banner">{esc(STATE_NOTES[state])}'
+                     + (f": {esc(reason)}" if reason else "") + ".</p>")
+    return "<header>\n" + "\n".join(parts) + "\n</header>"
+
+
+def render_summary(page: Page) -> str:
+    """A table of the grade cells: the result at a glance."""
+    nb = page.grades.notebooks.get(page.notebook, NotebookGrades())
+    rows = []
+    for name, (score, max_score) in nb.grades.items():
+        if max_score <= 0:
+            continue
+        status = status_of(score, max_score)
+        rows.append(f'<tr><td><a href="#{esc(_anchor(name))}">{esc(name)}'
+                    f'</a></td><td><span class="status {status}">'
+                    f"{status}</span></td><td>{points(score)} / "
+                    f"{points(max_score)}</td></tr>")
+    if not rows:
+        return ""
+    return ('<table class="summary">\n<tr><th>Test</th><th>Result</th>'
+            "<th>Points</th></tr>\n" + "\n".join(rows) + "\n</table>")
+
+
+def _anchor(grade_id: str) -> str:
+    return "cell-" + re.sub(r"[^\w-]", "_", grade_id)
+
+
+def render_cell(page: Page, cell: dict, md) -> str:
+    """One cell: markdown rendered, code and outputs, grade results."""
+    meta = nb_meta(cell)
+    grade_id = str(meta.get("grade_id", ""))
+    source, hidden = split_hidden(clean(_text(cell.get("source"))))
+    nb = page.grades.notebooks.get(page.notebook, NotebookGrades())
+    graded = bool(meta.get("grade")) and grade_id in nb.grades
+    classes, head = ["cell"], ""
+    if graded:
+        score, max_score = nb.grades[grade_id]
+        status = status_of(score, max_score)
+        classes += ["grade", status]
+        head = (f'<p class="cellhead"><span class="label">test</span> '
+                f"{esc(grade_id)} &mdash; <span class=\"status {status}\">"
+                f"{status}</span> {points(score)} / {points(max_score)} "
+                "points</p>")
+    elif meta.get("solution"):
+        head = '<p class="cellhead"><span class="label">your answer</span>'
+        head += f" {esc(grade_id)}</p>" if grade_id else "</p>"
+    parts = [head]
+    if cell.get("cell_type") == "markdown":
+        parts.append(md.render(source))
+    elif cell.get("cell_type") == "code":
+        parts.append(f"<pre><code>{esc(source)}</code></pre>")
+        parts += render_outputs(page, cell.get("outputs") or [],
+                                in_hidden_test=bool(hidden))
+    else:
+        return ""
+    comment = nb.comments.get(grade_id)
+    if comment:
+        parts.append(f'<p class="comment"><b>Comment:</b> '
+                     f"{esc(clean(comment))}</p>")
+    anchor = f' id="{esc(_anchor(grade_id))}"' if grade_id else ""
+    parts += render_diagnosis(page, grade_id, parts)
+    return (f'<section class="{" ".join(classes)}"{anchor}>\n'
+            + "\n".join(p for p in parts if p) + "\n</section>")
+
+
+def render_diagnosis(page: Page, grade_id: str, parts: list) -> list:
+    """The state file's diagnosis of a grade cell, if the page does not
+    show it already (e.g. a check message the notebook lacks)."""
+    record = (page.state.get("cells") or {}).get(grade_id)
+    if not isinstance(record, dict) or record.get("passed"):
+        return []
+    text = page.redactor.message(_text(record.get("diagnosis")))
+    if not text or esc(text) in "".join(parts):
+        return []
+    return [f'<div class="error"><div class="message">{esc(text)}</div>'
+            "</div>"]
+
+
+def render_outputs(page: Page, outputs: list, in_hidden_test: bool) -> list:
+    """HTML of a code cell's outputs.
+
+    What a test cell printed while its hidden tests ran can be the hidden
+    inputs (a student's function may print its arguments), so only its
+    errors are shown.
+    """
+    parts, held_back = [], 0
+    for out in outputs:
+        if not isinstance(out, dict):
+            continue
+        kind = out.get("output_type")
+        if kind == "error":
+            parts.append(render_error(page, out))
+        elif in_hidden_test:
+            held_back += 1
+        elif kind == "stream":
+            css = "stderr" if out.get("name") == "stderr" else "stdout"
+            text = cap(page.redactor.lines(_text(out.get("text"))))
+            parts.append(f'<pre class="{css}">{esc(text)}</pre>')
+        elif kind in ("execute_result", "display_data"):
+            parts.append(render_data(page, out.get("data") or {}))
+    if held_back:
+        parts.append('<p class="note">What this cell printed while the '
+                     "hidden tests ran is not shown.</p>")
+    return parts
+
+
+def render_data(page: Page, data: dict) -> str:
+    """An image (as a data URL) or else the plain-text representation.
+    HTML, SVG and JavaScript representations are never used: they could
+    carry active content."""
+    for mime in IMAGE_TYPES:
+        payload = re.sub(r"\s+", "", _text(data.get(mime)))
+        if payload and _BASE64.match(payload) and _decodes(payload):
+            return (f'<img alt="output image" src="data:{mime};base64,'
+                    f'{payload}">')
+    text = _text(data.get("text/plain"))
+    if not text:
+        return ""
+    return f"<pre>{esc(cap(page.redactor.lines(text)))}</pre>"
+
+
+def _decodes(payload: str) -> bool:
+    try:
+        base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+def render_error(page: Page, out: dict) -> str:
+    """``ename: evalue`` in full, then the safe part of the traceback."""
+    r = page.redactor
+    ename = r.message(_text(out.get("ename"))) or "Error"
+    evalue = r.message(_text(out.get("evalue")))
+    header = f"{ename}: {evalue}" if evalue else ename
+    tb = out.get("traceback")
+    lines = r.traceback(tb if isinstance(tb, list) else [], header)
+    trace = f"<pre>{esc(cap(chr(10).join(lines)))}</pre>" if lines else ""
+    return (f'<div class="error"><div class="message">{esc(header)}</div>'
+            f"{trace}</div>")
+
+
+# -- building the pages ----------------------------------------------------
+
+def read_cells(path: Path) -> list | None:
+    """The cells of an autograded notebook (None if missing or broken).
+    Plain JSON: the page needs no schema validation, only care."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    return [c for c in cells if isinstance(c, dict)] \
+        if isinstance(cells, list) else None
+
+
+def _check_id(student: str) -> None:
+    """A student id is one folder name: never a path."""
+    if not student or student in (".", "..") or "/" in student \
+            or "\\" in student:
+        raise SystemExit(f"not a student id: {student!r}")
+
+
+def build_student(cfg, gb, assignment: str, student: str,
+                  hidden: dict[str, set[str]], state: dict) -> list[Path]:
+    """Write one student's pages; [] when the gradebook has no grades."""
+    grades = read_grades(gb, assignment, student)
+    if grades is None:
+        return []
+    src = cfg.root / cfg.autograded / student / assignment
+    dest = cfg.root / "feedback" / student / assignment
+    dest.mkdir(parents=True, exist_ok=True)
+    record = state.get(student)
+    record = record if isinstance(record, dict) else {}
+    written = []
+    for notebook in sorted(grades.notebooks):
+        # a failed submission never ran: anything in autograded/ is stale
+        cells = None if record.get("state") == "failed" \
+            else read_cells(src / f"{notebook}.ipynb")
+        lines = set(hidden.get(notebook, set()))
+        for cell in cells or []:
+            lines.update(split_hidden(_text(cell.get("source")))[1])
+        page = Page(assignment, student, notebook, grades,
+                    Redactor(lines), record, cells)
+        path = dest / f"{notebook}.html"
+        path.write_text(render_page(page), encoding="utf-8")
+        written.append(path)
+    for name in EXCHANGE_FILES:
+        if (src / name).is_file():
+            shutil.copy(src / name, dest / name)
+    return written
+
+
+def build(assignment: str, root: Path,
+          students: list[str] | None = None) -> list[Path]:
+    """Write the feedback pages of ``students`` (default: everyone
+    autograded or in the state file); returns the files written."""
+    from nbgrader.api import Gradebook
+
+    cfg = load_config(Path(root).resolve())
+    state = load_state(cfg.state_dir / f"{assignment}.json")
+    for student in students or []:
+        _check_id(student)
+    todo = list(students) if students else students_of(cfg, assignment,
+                                                         state)
+    written: list[Path] = []
+    with Gradebook(cfg.db_url, cfg.course_id) as gb:
+        hidden = source_hidden_lines(gb, assignment)
+        for student in todo:
+            written += build_student(cfg, gb, assignment, student, hidden,
+                                     state)
+    return written
+
+
+# -- command line ------------------------------------------------------------
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``python -m autograder feedback``."""
+    parser.add_argument("assignment")
+    parser.add_argument("--student", action="append", dest="students",
+                        metavar="ID", help="only this student (repeatable)")
+
+
+def command(args: argparse.Namespace, root: Path) -> int:
+    """Build the pages; 1 if a requested student has no grades."""
+    written = build(args.assignment, root, args.students)
+    done = {p.parent.parent.name for p in written}
+    print(f"wrote {len(written)} feedback pages for {len(done)} students "
+          f"into feedback/")
+    missing = sorted(set(args.students or []) - done)
+    if missing:
+        print(f"no grades of {args.assignment} in the gradebook for "
+              f"{', '.join(missing)}: grade them first")
+        return 1
+    return 0
