@@ -1,0 +1,122 @@
+"""Benchmark: the instructor report of one assignment for a whole class.
+
+A synthetic class (default 30 students, entropy): a third reference
+answers, a third catalogue mistakes, a third unanswered stubs, graded by
+stock `nbgrader autograde`. A grade-command state file is written with the
+diagnoses from the autograded notebooks, one submission timed out and two
+flagged. Then `autograder.report.build` runs --repeats times; prints the
+wall seconds of the first run (imports included) and the median of the
+others, and, for scale, of `nbgrader export`. Not a test:
+
+    .venv/bin/python bench/reports.py [--students 30] [--assignment A]
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.modules.setdefault("rfc3987_syntax", None)
+
+from autograder import report  # noqa: E402
+from catalogue import CATALOGUES  # noqa: E402
+from coursekit import (build_submission, make_course, run_nbgrader,  # noqa
+                       scores, submit)
+
+
+def fill(course: Path, assignment: str, students: int) -> list[str]:
+    """Submit the synthetic class; returns the student ids."""
+    wrong = itertools.cycle([s for s in CATALOGUES[assignment] if s.fails])
+    ids = []
+    for i in range(students):
+        kind = i % 3
+        if kind == 0:
+            nb = build_submission(assignment, {})
+        elif kind == 1:
+            nb = build_submission(assignment, next(wrong).answers)
+        else:
+            nb = build_submission(assignment, {}, base="stub")
+        ids.append(f"student{i:03d}")
+        submit(course, ids[-1], assignment, nb)
+    return ids
+
+
+def errors(course: Path, assignment: str, student: str) -> dict[str, str]:
+    """grade cell -> error message left in the autograded notebook."""
+    path = (course / "autograded" / student / assignment
+            / f"{assignment}.ipynb")
+    out = {}
+    for cell in json.loads(path.read_text())["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "error":
+                out[grade_id] = o.get("evalue", "")
+    return out
+
+
+def write_state(course: Path, assignment: str, ids: list[str]) -> None:
+    """A grading_state/ASSIGNMENT.json as the grade command writes it."""
+    state = {}
+    for n, student in enumerate(ids):
+        got = scores(course, assignment, student)
+        errs = errors(course, assignment, student)
+        state[student] = {
+            "student": student, "state": "graded", "reason": "",
+            "score": sum(got.values()), "max_score": 0.0,
+            "fingerprint": "", "seconds": 1.7, "notes": [],
+            "flags": ["same answers as student000"] if n in (3, 6) else [],
+            "cells": {c: {"notebook": assignment, "passed": c not in errs,
+                          "diagnosis": errs.get(c, "")} for c in got}}
+    state[ids[-1]].update(state="timed out",
+                          reason=f"{assignment}.ipynb: notebook ran "
+                          "past 600 s")
+    folder = course / "grading_state"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{assignment}.json").write_text(json.dumps(state, indent=1))
+
+
+def timed(func) -> float:
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--assignment", default="entropy",
+                        choices=sorted(CATALOGUES))
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    a = args.assignment
+    with tempfile.TemporaryDirectory() as tmp:
+        course = make_course(Path(tmp) / "course", [a])
+        ids = fill(course, a, args.students)
+        t_grade = timed(lambda: run_nbgrader(course, "autograde", a,
+                                             timeout=7200))
+        write_state(course, a, ids)
+        out = course / "reports" / a
+        runs = [timed(lambda: report.build(a, course, out))
+                for _ in range(max(2, args.repeats))]
+        t_export = timed(lambda: run_nbgrader(course, "export", "--to",
+                                              str(Path(tmp) / "g.csv")))
+        sizes = {p.name: p.stat().st_size for p in out.iterdir()}
+    print(f"class: {args.students} students, assignment {a}")
+    print(f"stock nbgrader autograde: {t_grade:.1f} s")
+    print(f"report build, first (with imports): {runs[0]:.2f} s")
+    print(f"report build, median of {len(runs) - 1} more: "
+          f"{statistics.median(runs[1:]):.2f} s")
+    print(f"nbgrader export (for scale): {t_export:.2f} s")
+    print("files: " + ", ".join(f"{n} {s / 1024:.0f} KiB"
+                                for n, s in sorted(sizes.items())))
+
+
+if __name__ == "__main__":
+    main()
