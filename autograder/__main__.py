@@ -3,6 +3,8 @@
 Commands:
   release [NAME ...]   regenerate exercises/ from solutions/ (all by default)
   grade ASSIGNMENT     grade every submission in parallel, sandboxed
+  feedback ASSIGNMENT  per-student HTML feedback without the hidden tests
+  report ASSIGNMENT    grades CSV, Canvas CSV and an HTML report
 """
 from __future__ import annotations
 
@@ -42,13 +44,25 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run student code without bubblewrap (only "
                        "for code you trust)")
+    from . import feedback, report
+
+    feedback.add_arguments(sub.add_parser(
+        "feedback", help="per-student HTML feedback into feedback/, "
+        "without the hidden tests"))
+    report.add_arguments(sub.add_parser(
+        "report", help="grades.csv, canvas.csv and report.html of one "
+        "assignment into reports/ASSIGNMENT"))
     args = parser.parse_args(argv)
-    if args.command == "release":
-        return release_mod.release(args.names or None)
-    if args.command == "grade":
+    if args.command in ("feedback", "report"):
         # jsonschema (via nbformat) imports rfc3987_syntax when installed,
         # which builds a grammar for ~1.8 s; nothing here needs it
         sys.modules.setdefault("rfc3987_syntax", None)
+        module = feedback if args.command == "feedback" else report
+        return module.command(args, Path.cwd())
+    if args.command == "release":
+        return release_mod.release(args.names or None)
+    if args.command == "grade":
+        sys.modules.setdefault("rfc3987_syntax", None)  # as above
         from . import gradecmd
 
         from .course import load_config

@@ -126,12 +126,23 @@ def namespace(session: Session, source: str) -> dict:
     return ns
 
 
+class GraderError(RuntimeError):
+    """The grader's own checks could not run: not the student's fault."""
+
+
 def _run(code: str, ns: dict, hidden: bool) -> Verdict:
     try:
         compiled = compile(code, TEST_CELL, "exec")
         exec(compiled, ns)  # noqa: S102 - trusted source from the gradebook
     except WorkerLost:
         raise
+    except ImportError as exc:
+        # checks turn every error of a student's function into CheckFailed:
+        # an ImportError here is the hidden block's own import
+        if hidden:
+            raise GraderError(f"the hidden tests cannot run: {exc}") \
+                from None
+        return _failure(exc, hidden)
     except BaseException as exc:  # noqa: BLE001 - any failure is a verdict
         return _failure(exc, hidden)
     return Verdict(True)

@@ -44,3 +44,27 @@ def test_finite_difference_gradient_fails_on_every_seed(
         assert failed == set(submission.fails), (seed, results)
         assert any("computed numerically" in (v or "")
                    for v in results.values()), (seed, results)
+
+
+#: Per-student seeds as the grade command makes them (64-bit).
+STUDENT_SEEDS = [int.from_bytes(bytes([k] * 8), "big") ^ 0x9E3779B97F4A7C15
+                 for k in range(1, 9)]
+EVERY = [(a, s) for a, subs in CATALOGUES.items() for s in subs]
+
+
+@pytest.mark.parametrize("assignment,submission", EVERY,
+                         ids=[f"{a}-{s.name}" for a, s in EVERY])
+def test_every_verdict_holds_for_every_student_seed(assignment,
+                                                     submission):
+    """The grade command seeds hidden inputs per student: no submission,
+    right or wrong, may pass or fail a cell by the luck of its seed."""
+    from autograder.checks import common
+
+    for seed in STUDENT_SEEDS:
+        token = common.STUDENT_SEED.set(seed)
+        try:
+            results = run_submission(assignment, submission.answers)
+        finally:
+            common.STUDENT_SEED.reset(token)
+        failed = {k for k, v in results.items() if v}
+        assert failed == set(submission.fails), (seed, results)

@@ -11,8 +11,9 @@ import numpy as np
 from ..diagnose import COMMON_FACTORS
 from ..gradcheck import away_from
 from ..reference import activations as ref
-from .common import (call, expect_close, expect_gradient, expect_pair,
-                     expect_unmodified, fail, known_mistake, seeded)
+from .common import (call, expect_affordable, expect_close,
+                     expect_gradient, expect_pair, expect_unmodified, fail,
+                     known_mistake, seeded)
 
 SEED = 20261207
 KINK_MARGIN = 0.05
@@ -171,6 +172,10 @@ def maxout_backward_values(maxout_backward) -> None:
 
         expect_gradient(value, f, params[k], right[k], what=name,
                         shape_of=name[1:], of="sum(dout * maxout(...))")
+    X, W1, b1, W2, b2, dout = maxout_inputs(32, N=1, D=2000, M=10)
+    expect_affordable(maxout_backward, dout, X, W1, b1, W2, b2,
+                      name="maxout_backward",
+                      parameters=X.size + 2 * (W1.size + b1.size))
 
 
 def inputs_unmodified(**functions) -> None:

@@ -5,9 +5,9 @@ import numpy as np
 
 from ..diagnose import COMMON_FACTORS, factor_hints
 from ..reference import backprop as ref
-from .common import (call, expect_close, expect_consistent, expect_gradient,
-                     expect_unmodified, expect_scalar, fail, known_mistake,
-                     seeded)
+from .common import (call, expect_affordable, expect_close,
+                     expect_consistent, expect_gradient, expect_scalar,
+                     expect_unmodified, fail, known_mistake, seeded)
 
 SEED = 20261206
 
@@ -95,6 +95,7 @@ def mlp_grad_Wo(mlp_loss_and_grads) -> None:
                     Wo, ref.mlp_loss_and_grads(Wh, Wo, X, Y)[2], what="dWo",
                     factors=factor_hints(X.shape[0]), shape_of="Wo",
                     of="the loss")
+    _affordable(mlp_loss_and_grads)
 
 
 def mlp_grad_Wh(mlp_loss_and_grads) -> None:
@@ -108,6 +109,15 @@ def mlp_grad_Wh(mlp_loss_and_grads) -> None:
                     Wh, ref.mlp_loss_and_grads(Wh, Wo, X, Y)[1], what="dWh",
                     factors=factor_hints(X.shape[0]), shape_of="Wh",
                     of="the loss")
+    _affordable(mlp_loss_and_grads)
+
+
+def _affordable(mlp_loss_and_grads) -> None:
+    """The cost check: one sample, 16,000 hidden and 20,000 output
+    weights."""
+    Wh, Wo, X, Y = net_inputs(6, N=1, D=4, M=4000, C=5)
+    expect_affordable(mlp_loss_and_grads, Wh, Wo, X, Y,
+                      name="mlp_loss_and_grads", parameters=Wh.size + Wo.size)
 
 
 def mlp_grads_consistent(mlp_loss_and_grads) -> None:

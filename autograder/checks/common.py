@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from .. import cost
 from ..diagnose import diagnose, diagnose_mutation
 from ..gradcheck import norm_relative_error, numeric_gradient
 
@@ -69,6 +70,50 @@ def call(func: Callable, *args, name: str | None = None,
         raise
     except Exception as exc:  # noqa: BLE001 - report whatever went wrong
         fail(f"{name} raised {type(exc).__name__}: {exc}")
+
+
+#: Steps (autograder.cost: lines run, Python and built-in calls) per
+#: parameter a function may take on a cost check's one-sample problem.
+#: Vectorized gradients take ~0.01, loops over every weight ~3 (one
+#: multiply-add per weight and sample); central differences evaluate the
+#: whole loss twice per parameter: 45 to 220 in the catalogue.
+STEPS_PER_PARAMETER = 8
+#: Steps any call may take on top (imports, argument checks, helpers).
+BASE_STEPS = 2_000
+
+
+def expect_affordable(func: Callable, *args, name: str,
+                      parameters: int) -> Any:
+    """Call ``func`` on a large one-sample problem and fail when it costs
+    more than STEPS_PER_PARAMETER steps per parameter: a gradient computed
+    by finite differences inside the function. Counted in steps, not
+    seconds, so the verdict is the same on a busy machine as on an idle
+    one. Returns what ``func`` returned.
+    """
+    budget = STEPS_PER_PARAMETER * parameters + BASE_STEPS
+    measure = getattr(func, "measure", None)  # a call across the sandbox
+    try:
+        with np.errstate(all="ignore"):
+            if measure is not None:
+                result, steps, status = measure(copies(args), {}, budget)
+            else:
+                result, steps, status = cost.measure(func, copies(args),
+                                                     {}, budget)
+    except NotImplementedError:
+        fail(f"{name} is not implemented yet (it raises "
+             "NotImplementedError).")
+    except Exception as exc:  # noqa: BLE001 - report whatever went wrong
+        fail(f"{name} raised {type(exc).__name__}: {exc}")
+    if status == "over":
+        fail(f"{name} took more than {budget:,} Python steps on one sample "
+             f"and {parameters:,} parameters: it evaluates the whole loss "
+             "for every parameter, as finite differences do. Derive the "
+             "gradient instead (loops are fine, but no loss evaluation per "
+             "parameter).")
+    if status == "tampered":
+        fail(f"{name} switched off the grader's step counter (sys.settrace "
+             "or sys.setprofile), so its cost cannot be checked.")
+    return result
 
 
 def expect_unmodified(func: Callable, args: tuple, arg_names: tuple,

@@ -6,7 +6,7 @@ import numpy as np
 from ..diagnose import COMMON_FACTORS, factor_hints, log_base_hints
 from ..reference import cross_entropy as ref
 from .common import (LOG_BASES, agrees, base_args, call, distribution_pair,
-                     expect_close, expect_consistent, expect_gradient,
+                     expect_affordable, expect_close, expect_consistent, expect_gradient,
                      expect_pair, expect_scalar, expect_stable,
                      expect_unmodified, seeded)
 
@@ -120,6 +120,9 @@ def logistic_loss_gradient(logistic_loss) -> None:
                     ref.logistic_loss(w, X, y)[1], what="dw",
                     factors=factor_hints(len(y)), shape_of="w",
                     of="the loss")
+    w, X, y = _logistic_inputs(25, N=2, D=20_000, scale=0.01)
+    expect_affordable(logistic_loss, w, X, y, name="logistic_loss",
+                      parameters=w.size)
 
 
 def logistic_loss_consistent(logistic_loss) -> None:

@@ -11,9 +11,9 @@ import numpy as np
 from ..diagnose import diagnose, factor_hints
 from ..gradcheck import away_from
 from ..reference import hinge as ref
-from .common import (NUMERIC_RTOL, call, expect_close, expect_consistent,
-                     expect_gradient, expect_pair, expect_scalar,
-                     expect_unmodified, fail, seeded)
+from .common import (NUMERIC_RTOL, call, expect_affordable, expect_close,
+                     expect_consistent, expect_gradient, expect_pair,
+                     expect_scalar, expect_unmodified, fail, seeded)
 
 SEED = 20261205
 #: Smallest |margin| allowed in a check input: central differences with
@@ -106,6 +106,8 @@ def svm_loss_gradient(svm_loss) -> None:
                     ref.svm_loss(W, X, y)[1], what="dW",
                     factors=factor_hints(X.shape[0]), shape_of="W",
                     of="the loss")
+    W, X, y = svm_inputs(6, N=1, D=4000, C=5)
+    expect_affordable(svm_loss, W, X, y, name="svm_loss", parameters=W.size)
 
 
 def svm_loss_consistent(svm_loss) -> None:
@@ -139,6 +141,9 @@ def multilabel_gradient(multilabel_hinge_loss) -> None:
                     ref.multilabel_hinge_loss(W, X, Y)[1], what="dW",
                     factors=factor_hints(X.shape[0]), shape_of="W",
                     of="the loss")
+    W, X, Y = multilabel_inputs(13, N=1, D=4000, C=5)
+    expect_affordable(multilabel_hinge_loss, W, X, Y,
+                      name="multilabel_hinge_loss", parameters=W.size)
 
 
 # -- regression_loss ---------------------------------------------------------

@@ -14,7 +14,8 @@ from ..gradcheck import numeric_gradient, numeric_jacobian
 from ..reference import softmax as ref
 from .common import (NUMERIC_RTOL, agrees, call, expect_close,
                      expect_exact_gradient, expect_pair, expect_scalar,
-                     expect_stable, expect_unmodified, fail, seeded)
+                     expect_affordable, expect_stable, expect_unmodified,
+                     fail, seeded)
 
 SEED = 20261128
 
@@ -180,6 +181,9 @@ def softmax_loss_gradient(softmax_loss) -> None:
                 message += f" With a single sample: {probe}"
         fail(message + " (compared with central differences of the loss)")
     expect_exact_gradient(dW, ref.softmax_loss(W, X, y)[1], what="dW")
+    W, X, y = _loss_inputs(23, N=1, D=4000, C=5)
+    expect_affordable(softmax_loss, W, X, y, name="softmax_loss",
+                      parameters=W.size)
 
 
 def softmax_loss_consistent(softmax_loss) -> None:

@@ -1,0 +1,78 @@
+"""Every catalogue submission through ``python -m autograder grade``.
+
+The grade command judges test cells outside the student's process, with
+per-student hidden inputs. On the catalogue of realistic mistakes and
+correct variants it must give exactly the points stock nbgrader gives
+(tests/test_autograde.py checks stock nbgrader on a part of the same
+catalogue), name the mistake in its diagnosis, and flag no one: every
+submission here is honest.
+"""
+from __future__ import annotations
+
+import pytest
+
+from catalogue import CATALOGUES
+from coursekit import (build_submission, make_course, max_scores, scores,
+                       submit)
+from autograder import gradecmd
+from autograder.sandbox import bwrap_path
+
+pytestmark = pytest.mark.skipif(
+    bwrap_path() is None, reason="bubblewrap is not installed")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """assignment -> (course, outcomes) after one grade run each."""
+    course = make_course(tmp_path_factory.mktemp("catalogue-course"),
+                         sorted(CATALOGUES))
+    out = {}
+    for assignment, subs in sorted(CATALOGUES.items()):
+        submit(course, "reference", assignment,
+               build_submission(assignment, {}))
+        submit(course, "stub", assignment,
+               build_submission(assignment, {}, base="stub"))
+        for sub in subs:
+            submit(course, sub.name, assignment,
+                   build_submission(assignment, sub.answers, sub.base))
+        out[assignment] = gradecmd.run(assignment, root=course, quiet=True)
+    return course, out
+
+
+@pytest.mark.parametrize("assignment", sorted(CATALOGUES))
+def test_points_match_the_catalogue(graded, assignment):
+    course, outcomes = graded
+    full = max_scores(course, assignment)
+    problems = []
+    assert scores(course, assignment, "reference") == full
+    assert sum(scores(course, assignment, "stub").values()) == 0
+    for sub in CATALOGUES[assignment]:
+        expected = {cell: 0.0 if cell in sub.fails else points
+                    for cell, points in full.items()}
+        got = scores(course, assignment, sub.name)
+        if got != expected:
+            wrong = {c: got[c] for c in got if got[c] != expected[c]}
+            problems.append(f"{sub.name}: differs in {wrong}: "
+                            f"{outcomes[assignment][sub.name].cells}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("assignment", sorted(CATALOGUES))
+def test_diagnoses_name_the_mistake(graded, assignment):
+    _, outcomes = graded
+    problems = []
+    for sub in CATALOGUES[assignment]:
+        cells = outcomes[assignment][sub.name].cells
+        text = " ".join(c["diagnosis"] for c in cells.values())
+        problems += [f"{sub.name}: no {p!r} in {text!r}"
+                     for p in sub.feedback if p not in text]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("assignment", sorted(CATALOGUES))
+def test_no_honest_submission_is_flagged(graded, assignment):
+    _, outcomes = graded
+    flagged = {s: o.flags for s, o in outcomes[assignment].items()
+               if o.flags}
+    assert not flagged
+    assert all(o.state == "graded" for o in outcomes[assignment].values())
