@@ -9,6 +9,8 @@ submission here is honest.
 """
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from catalogue import CATALOGUES
@@ -76,3 +78,31 @@ def test_no_honest_submission_is_flagged(graded, assignment):
                if o.flags}
     assert not flagged
     assert all(o.state == "graded" for o in outcomes[assignment].values())
+
+
+@pytest.mark.parametrize("assignment", sorted(CATALOGUES))
+def test_feedback_teaches_without_revealing(graded, assignment):
+    """Every student's feedback page: the diagnosis in words, never a line
+    of the hidden tests, never the grader's code."""
+    from test_feedback import leaked
+
+    from autograder import feedback
+
+    course, outcomes = graded
+    pages = feedback.build(assignment, course)
+    assert len(pages) == len(outcomes[assignment])
+    problems = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        student = page.parent.parent.name
+        problems += [f"{student}: hidden line {line!r}"
+                     for line in leaked(text, assignment)]
+        problems += [f"{student}: grader internals {word!r}"
+                     for word in ("autograder.checks", "autograder/",
+                                  "hidden.") if word in text]
+    for sub in CATALOGUES[assignment]:
+        text = (course / "feedback" / sub.name / assignment
+                / f"{assignment}.html").read_text(encoding="utf-8")
+        problems += [f"{sub.name}: feedback lacks {p!r}" for p in sub.feedback
+                     if html.escape(p) not in text and p not in text]
+    assert not problems, "\n".join(problems[:20])
