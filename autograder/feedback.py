@@ -36,8 +36,7 @@ from pathlib import Path
 from .course import load_config
 
 # nbgrader imports jsonschema, which imports rfc3987_syntax when installed
-# and builds a grammar for ~1.8 s (see autograder/runner.py); nothing here
-# validates notebooks.
+# and builds a grammar for ~1.8 s; nothing here validates notebooks.
 sys.modules.setdefault("rfc3987_syntax", None)
 
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"

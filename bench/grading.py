@@ -9,6 +9,9 @@ notebook, the bare floor (start a kernel, run one cell, stop it), whether
 the grades are identical, and last `ratio <stock / ours>`. Not a test:
 
     .venv/bin/python bench/grading.py [--students 30] [--jobs N]
+
+With ``--sweep 1,2,3,4,6`` it grades only with the grade command, once per
+worker count (a forced regrade each), to choose the default.
 """
 from __future__ import annotations
 
@@ -63,6 +66,43 @@ def floor(repeats: int = 5) -> float:
     return statistics.median(times)
 
 
+def worker_floor(repeats: int = 5) -> float:
+    """Median seconds to start the sandboxed worker, run one cell and
+    stop it: the grade command's own floor."""
+    from autograder.remote import Session
+    from autograder.sandbox import Limits
+
+    times = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            session = Session(Path(tmp), Limits())
+            session.run_cell("1 + 1", 60)
+            session.close()
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def grade_all(course: Path, jobs: int | None, force: bool = False) -> float:
+    start = time.perf_counter()
+    for a in assignments():
+        cmd = [sys.executable, "-m", "autograder", "grade", a]
+        cmd += ["--jobs", str(jobs)] if jobs else []
+        cmd += ["--force"] if force else []
+        subprocess.run(cmd, cwd=course, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def sweep(students: int, counts: list[int]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        course = make_course(Path(tmp) / "ours", assignments())
+        n = fill(course, students)
+        grade_all(course, None)  # warm the disk cache and the gradebook
+        for jobs in counts:
+            t = grade_all(course, jobs, force=True)
+            print(f"jobs {jobs}: {t:.1f} s, {t / n:.3f} s per notebook")
+
+
 def scores(course: Path) -> dict:
     from nbgrader.api import Gradebook
 
@@ -80,34 +120,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--jobs", type=int)
+    parser.add_argument("--sweep", help="comma-separated worker counts")
     args = parser.parse_args()
+    if args.sweep:
+        sweep(args.students, [int(j) for j in args.sweep.split(",")])
+        return
     names = assignments()
     with tempfile.TemporaryDirectory() as tmp:
         stock = make_course(Path(tmp) / "stock", names)
         ours = make_course(Path(tmp) / "ours", names)
         n = fill(stock, args.students)
         fill(ours, args.students)
-        base = floor()
+        base, own = floor(), worker_floor()
         start = time.perf_counter()
         for a in names:
             run_nbgrader(stock, "autograde", a, timeout=7200)
         t_stock = time.perf_counter() - start
-        start = time.perf_counter()
-        for a in names:
-            cmd = [sys.executable, "-m", "autograder", "grade", a]
-            if args.jobs:
-                cmd += ["--jobs", str(args.jobs)]
-            subprocess.run(cmd, cwd=ours, check=True, capture_output=True)
-        t_ours = time.perf_counter() - start
-        same = scores(stock) == scores(ours)
+        t_ours = grade_all(ours, args.jobs)
+        a_scores, b_scores = scores(stock), scores(ours)
+        differ = sorted(k for k in set(a_scores) | set(b_scores)
+                        if a_scores.get(k) != b_scores.get(k))
     print(f"class: {args.students} students x {len(names)} assignments "
           f"= {n} notebooks")
     print(f"floor (start kernel, run one cell, stop): {base:.2f} s")
+    print(f"grade command's floor (start sandboxed worker, run one cell, "
+          f"stop): {own:.2f} s")
     print(f"stock nbgrader autograde (serial): {t_stock:.1f} s, "
           f"{t_stock / n:.2f} s per notebook")
     print(f"python -m autograder grade (sandboxed, parallel): "
           f"{t_ours:.1f} s, {t_ours / n:.2f} s per notebook")
-    print(f"grades identical: {same}")
+    print(f"grades identical: {not differ}")
+    for key in differ[:10]:
+        print(f"  differs: {key}: stock {a_scores.get(key)}, "
+              f"ours {b_scores.get(key)}")
     print(f"ratio {t_stock / t_ours:.2f}")
 
 

@@ -255,7 +255,7 @@ def test_points_earned_before_the_failure_are_kept(graded, student):
 def test_flood_is_capped(graded):
     path = (graded["course"] / "autograded" / "flood" / A / f"{A}.ipynb")
     assert path.stat().st_size < 5_000_000
-    # the runner caps the stream at 2 MB, nbgrader's LimitOutput at 1000
+    # the worker caps the stream at 2 MB, nbgrader's LimitOutput at 1000
     # lines: either leaves its mark
     assert "output truncated" in path.read_text().lower()
     assert graded["state"]["flood"]["score"] == \
