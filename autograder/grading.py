@@ -243,6 +243,22 @@ def save(cfg: CourseConfig, assignment: str, student: str, job: dict,
     return score, max_score
 
 
+def mark_flagged(cfg: CourseConfig, assignment: str, student: str,
+                 results: dict) -> None:
+    """Flagged notebooks need a manual look: formgrader lists them."""
+    from nbgrader.api import Gradebook
+
+    flagged = [name for name, res in results.items() if res.get("flags")]
+    if not flagged:
+        return
+    with Gradebook(cfg.db_url, cfg.course_id) as gb:
+        for name in flagged:
+            sub = gb.find_submission_notebook(name, assignment, student)
+            for grade in sub.grades:
+                grade.needs_manual_grade = True
+        gb.db.commit()
+
+
 def save_failure(cfg: CourseConfig, assignment: str, student: str,
                  notebooks: list[str]) -> float:
     """Zero auto scores for a submission that could not run."""

@@ -17,8 +17,11 @@ import struct
 import numpy as np
 
 HEADER = struct.Struct(">II")
-MAX_HEADER = 4 * 1024 ** 2
-MAX_PAYLOAD = 256 * 1024 ** 2
+#: Largest JSON part: a cell's capped outputs (2 MB of text may grow to
+#: six times that as JSON escapes).
+MAX_HEADER = 32 * 1024 ** 2
+#: Largest array data in one frame (the cost checks send ~0.2 MB).
+MAX_PAYLOAD = 64 * 1024 ** 2
 MAX_DEPTH = 16
 MAX_STR = 100_000
 #: Array kinds that travel: bool, signed, unsigned, float, complex.
@@ -58,7 +61,7 @@ def _encode(value, blobs: list[bytes], offset: list[int], depth: int):
         return {"__np__": value.dtype.str,
                 "v": _encode(value.item(), blobs, offset, depth + 1)}
     if type(value) is np.ndarray and value.dtype.kind in KINDS:
-        arr = np.ascontiguousarray(value)
+        arr = value if value.flags.c_contiguous else value.copy(order="C")
         data = arr.tobytes()
         blobs.append(data)
         ref = {"__nd__": arr.dtype.str, "shape": list(arr.shape),
@@ -137,7 +140,7 @@ def _array(obj: dict, payload: memoryview) -> np.ndarray:
     if count * dtype.itemsize != n or at + n > len(payload):
         raise WireError("array size does not match its data")
     return np.frombuffer(payload[at:at + n], dtype=dtype).reshape(
-        shape).copy()
+        tuple(shape)).copy()
 
 
 def _dtype(text) -> np.dtype:

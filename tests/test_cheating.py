@@ -211,6 +211,13 @@ def softmax_loss(W, X, y):
 """
 
 
+def needs_manual_grade(course, student: str) -> bool:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return gb.find_submission_notebook(A, A, student).needs_manual_grade
+
+
 def wrong_with(prefix: str) -> str:
     return prefix + "\n" + LOSS_NO_1_OVER_N
 
@@ -253,6 +260,7 @@ def test_the_honest_mistake_scores_as_expected(graded):
     got = scores(course, A, "honest_wrong")
     assert got == {c: 0.0 if c in WRONG else p for c, p in full.items()}
     assert not outcomes["honest_wrong"].flags
+    assert not needs_manual_grade(course, "honest_wrong")
 
 
 @pytest.mark.parametrize("cheat", sorted(CHEATS) + ["copied_table"])
@@ -265,6 +273,8 @@ def test_cheat_gains_nothing_or_is_flagged(graded, cheat):
     assert not gained, (outcome.state, outcome.reason, outcome.cells)
     if must_flag:
         assert outcome.flags, (outcome.state, outcome.reason)
+    if outcome.flags:  # formgrader lists it for a manual look
+        assert needs_manual_grade(course, cheat)
     total = sum(max_scores(course, A).values())
     print(f"{cheat}: {sum(got.values()):g}/{total:g} {outcome.state} "
           f"flags={outcome.flags}")

@@ -1,0 +1,192 @@
+"""The wire format, the step counter and the worker session, in isolation.
+
+The session tests run the worker without bubblewrap (the sandbox itself is
+tested through the grade command in test_grade_command.py).
+"""
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+
+from autograder import cost, wire
+from autograder.remote import RemoteFunction, Session, WorkerLost
+from autograder.sandbox import Limits
+
+# -- wire --------------------------------------------------------------------
+
+
+def roundtrip(value):
+    frame = wire.pack({"op": "x"}, {"v": value})
+    head, pay = struct.unpack(">II", frame[:8])
+    message = wire.unpack(frame[8:8 + head], frame[8 + head:])
+    assert len(frame) == 8 + head + pay
+    return message["values"]["v"]
+
+
+@pytest.mark.parametrize("value", [
+    None, True, 3, -2.5, "text", (1, 2.0), [1, [2]], {"a": 1},
+    np.float64(1.5), np.int32(7), np.bool_(True)])
+def test_plain_values_roundtrip(value):
+    got = roundtrip(value)
+    assert got == value and type(got) is type(value)
+
+
+def test_arrays_roundtrip_with_dtype_and_shape():
+    for arr in (np.arange(6.0).reshape(2, 3), np.array([1, 2], np.int64),
+                np.zeros((0, 3)), np.array(True), np.ones(3, np.float32)):
+        got = roundtrip(arr)
+        assert got.dtype == arr.dtype and got.shape == arr.shape
+        assert np.array_equal(got, arr)
+
+
+def test_non_finite_floats_roundtrip():
+    got = roundtrip((float("nan"), float("inf"), -float("inf")))
+    assert np.isnan(got[0]) and got[1] == np.inf and got[2] == -np.inf
+
+
+def test_anything_else_becomes_opaque():
+    class Sneaky(float):
+        def __eq__(self, other):
+            return True
+
+    for value in (Sneaky(1.0), object(), np.array([object()]),
+                  np.zeros(2).view(np.recarray), lambda: 0):
+        assert isinstance(roundtrip(value), wire.Opaque)
+
+
+def test_hostile_frames_are_rejected():
+    good = wire.pack({"op": "x"}, {"v": np.ones(4)})
+    head = struct.unpack(">I", good[:4])[0]
+    header, payload = good[8:8 + head], good[8 + head:]
+    with pytest.raises(wire.WireError):
+        wire.unpack(header, payload[:-8])        # array data cut short
+    with pytest.raises(wire.WireError):
+        wire.unpack(header.replace(b"<f8", b"|O8"), payload)  # objects
+    with pytest.raises(wire.WireError):
+        wire.unpack(b"[1, 2]", b"")
+    with pytest.raises(wire.WireError):
+        wire.unpack(b"{not json", b"")
+    deep = b'{"values": {"v": ' + b"[" * 100 + b"]" * 100 + b"}}"
+    with pytest.raises(wire.WireError):
+        wire.unpack(deep, b"")
+    huge = struct.pack(">II", wire.MAX_HEADER + 1, 0)
+    with pytest.raises(wire.WireError):
+        wire.read_frame(lambda n, data=iter([huge]): next(data))
+
+
+# -- step counter ------------------------------------------------------------
+
+
+def loop(n):
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def test_steps_grow_with_the_work_and_stop_at_the_budget():
+    _, small, status = cost.measure(loop, (10,))
+    _, large, _ = cost.measure(loop, (1000,))
+    assert status == "ok" and large > 50 * small / 10
+    result, steps, status = cost.measure(loop, (10 ** 7,), budget=5000)
+    assert (result, status) == (None, "over") and steps <= 5002
+
+
+def test_the_budget_survives_except_exception():
+    def stubborn():
+        while True:
+            try:
+                loop(100)
+            except Exception:  # noqa: BLE001 - what a student might write
+                pass
+
+    _, _, status = cost.measure(stubborn, budget=5000)
+    assert status == "over"
+
+
+def test_switching_the_counter_off_is_noticed():
+    import sys
+
+    def sneaky():
+        sys.settrace(None)
+        return loop(10 ** 5)
+
+    assert cost.measure(sneaky, budget=10 ** 4)[2] == "tampered"
+
+
+# -- worker session ----------------------------------------------------------
+
+
+@pytest.fixture
+def session(tmp_path):
+    s = Session(tmp_path, Limits(cell_timeout=5, notebook_timeout=60),
+                use_sandbox=False)
+    yield s
+    s.close()
+
+
+def test_cells_run_with_their_outputs(session):
+    reply = session.run_cell("import numpy as np\nprint('hi')\nnp.ones(2)",
+                             5)
+    kinds = [o["output_type"] for o in reply["outputs"]]
+    assert kinds == ["stream", "execute_result"]
+    reply = session.run_cell("1 / 0", 5)
+    assert reply["outputs"][0]["ename"] == "ZeroDivisionError"
+
+
+def test_calls_return_plain_values_and_show_in_place_changes(session):
+    session.run_cell("def f(a):\n    a[0] = 7.0\n    print(a)\n"
+                     "    return a.sum(), a * 2", 5)
+    a = np.arange(3.0)
+    total, doubled = RemoteFunction(session, "f")(a)
+    assert total == 10.0 and np.array_equal(doubled, [14.0, 2.0, 4.0])
+    assert a[0] == 7.0                       # the change came back
+    # what f printed during the call went nowhere
+    assert session.run_cell("pass", 5)["outputs"] == []
+
+
+def test_exceptions_callbacks_and_lookups(session):
+    session.run_cell("import numpy as np\nx = np.ones(2)\n"
+                     "def g(F, t):\n    return F(t) + 1\n"
+                     "def h():\n    raise NotImplementedError()", 5)
+    assert RemoteFunction(session, "g")(lambda t: float(np.sum(t)),
+                                        np.ones(4)) == 5.0
+    with pytest.raises(NotImplementedError):
+        RemoteFunction(session, "h")()
+    with pytest.raises(NameError):
+        RemoteFunction(session, "missing")()
+    assert session.lookup("np") == ("module", "numpy")
+    assert session.lookup("g") == ("callable", None)
+    kind, value = session.lookup("x")
+    assert kind == "value" and np.array_equal(value, [1.0, 1.0])
+    assert session.lookup("nothing") == ("missing", None)
+
+
+def test_cell_timeout_and_measured_calls(session):
+    reply = session.run_cell("import time\ntime.sleep(30)", 1)
+    assert reply["timed_out"]
+    session.run_cell(f"def loop(n):\n    t = 0\n    for i in range(n):\n"
+                     f"        t += i\n    return t", 5)
+    f = RemoteFunction(session, "loop")
+    assert f.measure((100,), {}, 10 ** 4)[2] == "ok"
+    assert f.measure((10 ** 6,), {}, 10 ** 4)[2] == "over"
+
+
+def test_a_dying_worker_ends_the_session_not_the_grader(session):
+    with pytest.raises(WorkerLost) as lost:
+        session.run_cell("import os\nos._exit(1)", 5)
+    assert lost.value.kind == "crashed"
+    with pytest.raises(WorkerLost):
+        session.lookup("x")
+
+
+def test_a_worker_writing_garbage_is_cut_off(session):
+    session.run_cell("import os\ndef f():\n    for fd in range(3, 30):\n"
+                     "        try:\n"
+                     "            os.write(fd, b'\\x00\\x00\\x00\\x05{bad}')\n"
+                     "        except OSError:\n            pass\n", 5)
+    with pytest.raises(RuntimeError, match="stopped"):
+        RemoteFunction(session, "f")()
+    assert session.lost.kind == "corrupt"
