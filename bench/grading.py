@@ -103,6 +103,20 @@ def sweep(students: int, counts: list[int]) -> None:
             print(f"jobs {jobs}: {t:.1f} s, {t / n:.3f} s per notebook")
 
 
+def states(course: Path) -> list[str]:
+    """Submissions the grade command did not grade cleanly."""
+    import json
+
+    out = []
+    for a in assignments():
+        path = course / "grading_state" / f"{a}.json"
+        for student, o in json.loads(path.read_text()).items():
+            if o["state"] != "graded" or o.get("flags"):
+                out.append(f"{a} {student}: {o['state']} {o['reason']} "
+                           f"{o.get('flags')}")
+    return out
+
+
 def scores(course: Path) -> dict:
     from nbgrader.api import Gradebook
 
@@ -137,6 +151,7 @@ def main() -> None:
             run_nbgrader(stock, "autograde", a, timeout=7200)
         t_stock = time.perf_counter() - start
         t_ours = grade_all(ours, args.jobs)
+        unusual = states(ours)
         a_scores, b_scores = scores(stock), scores(ours)
         differ = sorted(k for k in set(a_scores) | set(b_scores)
                         if a_scores.get(k) != b_scores.get(k))
@@ -149,6 +164,8 @@ def main() -> None:
           f"{t_stock / n:.2f} s per notebook")
     print(f"python -m autograder grade (sandboxed, parallel): "
           f"{t_ours:.1f} s, {t_ours / n:.2f} s per notebook")
+    for line in unusual:
+        print(f"  not graded cleanly: {line}")
     print(f"grades identical: {not differ}")
     for key in differ[:10]:
         print(f"  differs: {key}: stock {a_scores.get(key)}, "
