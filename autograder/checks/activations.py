@@ -128,14 +128,18 @@ def prelu_grads_values(prelu_grads) -> None:
 
 def maxout_inputs(offset: int, N: int = 5, D: int = 3, M: int = 4):
     """(X, W1, b1, W2, b2, dout) with the two pieces never within
-    KINK_MARGIN of each other."""
+    KINK_MARGIN of each other, and each piece the maximum somewhere in
+    every column (with N >= 2): else a right gradient could look like the
+    classic mistake of sending the whole upstream gradient to one piece."""
     rng = seeded(SEED, offset)
     while True:
         X = rng.normal(size=(N, D))
         W1, W2 = rng.normal(size=(D, M)), rng.normal(size=(D, M))
         b1, b2 = rng.normal(size=M), rng.normal(size=M)
         gap = (X @ W1 + b1) - (X @ W2 + b2)
-        if away_from(gap, [0.0], KINK_MARGIN).all():
+        mixed = N < 2 or ((gap > 0).any(axis=0).all()
+                          and (gap < 0).any(axis=0).all())
+        if mixed and away_from(gap, [0.0], KINK_MARGIN).all():
             return X, W1, b1, W2, b2, rng.normal(size=(N, M))
 
 

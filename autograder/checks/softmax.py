@@ -218,8 +218,10 @@ def softmax_loss_stable(softmax_loss) -> None:
     ref_loss0, ref_dW0 = ref.softmax_loss(W0, X0, y0)
     expect_stable(loss, ref_loss, what="the loss", context=context,
                   accurate_when_small=agrees(loss0, ref_loss0))
+    # rtol 1e-5: this cell judges stability; exactness is the gradient
+    # cell's job (a numerical dW is off by ~1e-7 at these scales)
     expect_stable(dW, ref_dW, what="dW", context=context, shape_of="W",
-                  accurate_when_small=agrees(dW0, ref_dW0))
+                  accurate_when_small=agrees(dW0, ref_dW0), rtol=1e-5)
 
 
 # -- all functions -------------------------------------------------------
