@@ -100,7 +100,7 @@ def run_notebook(nb, scratch: Path, limits: sandbox.Limits, seed: int,
                          "the grader (writing into its channel?)")
     finally:
         session.close()
-    flags += [f"{e}" for e in session.events]
+    flags += session.events
     reason = detail or "the notebook did not run to the end"
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and i not in outputs \

@@ -16,6 +16,16 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import OverwriteCells, SaveAutoGrades
 
 
+def find_assignment(gb: Gradebook, assignment: str):
+    """The gradebook's assignment, or exit saying how to release it."""
+    try:
+        return gb.find_assignment(assignment)
+    except MissingEntry:
+        raise SystemExit(
+            f"assignment {assignment!r} is not in the gradebook: run "
+            f"`nbgrader generate_assignment {assignment}` first") from None
+
+
 class SourceCells:
     """The subset of the Gradebook API OverwriteCells uses, from memory."""
 

@@ -74,16 +74,13 @@ def master_cells(cfg: CourseConfig, assignment: str,
 
 
 def notebooks_of(cfg: CourseConfig, assignment: str) -> list[str]:
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
+
+    from .gradebook import find_assignment
 
     with Gradebook(cfg.db_url, cfg.course_id) as gb:
-        try:
-            found = gb.find_assignment(assignment)
-        except MissingEntry:
-            raise SystemExit(
-                f"assignment {assignment!r} is not in the gradebook: run "
-                f"`nbgrader generate_assignment {assignment}` first") from None
-        return sorted(nb.name for nb in found.notebooks)
+        return sorted(nb.name for nb in find_assignment(gb, assignment)
+                      .notebooks)
 
 
 def students_of(cfg: CourseConfig, assignment: str,

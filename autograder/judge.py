@@ -186,7 +186,8 @@ def judge(session: Session, source: str, seed: int) -> tuple[
             return verdict, verdict
     if not hidden:
         return verdict, verdict
-    return verdict, _run(visible, namespace(session, visible), False)
+    # the hidden part ran on a copy: ``ns`` is still as fetched
+    return verdict, _run(visible, ns, False)
 
 
 @contextlib.contextmanager

@@ -177,15 +177,12 @@ def _checks(cfg, assignment, notebooks) -> list[Check]:
 def read_gradebook(cfg, assignment: str) -> tuple[float, list[Student],
                                                   list[Check]]:
     """(max score, students in nbgrader export order, checks)."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
+
+    from .gradebook import find_assignment
 
     with Gradebook(cfg.db_url, cfg.course_id) as gb:
-        try:
-            found = gb.find_assignment(assignment)
-        except MissingEntry:
-            raise SystemExit(
-                f"assignment {assignment!r} is not in the gradebook: run "
-                f"`nbgrader generate_assignment {assignment}` first") from None
+        found = find_assignment(gb, assignment)
         checks = _checks(cfg, assignment, list(found.notebooks))
         submissions = {s.student.id: s for s in found.submissions}
         students = []

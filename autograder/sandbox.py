@@ -177,12 +177,3 @@ def _remove_cgroup(group: Path) -> None:
             return
         except OSError:
             time.sleep(0.05)
-
-
-def _tail(path: Path, size: int = 2000) -> str:
-    try:
-        with open(path, "rb") as f:
-            f.seek(max(0, path.stat().st_size - size))
-            return f.read().decode("utf-8", "replace").strip()
-    except OSError:
-        return ""

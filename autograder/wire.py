@@ -50,9 +50,10 @@ Opaque.__name__ = "object"
 def _encode(value, blobs: list[bytes], offset: list[int], depth: int):
     if depth > MAX_DEPTH:
         return {"__opaque__": "deeply nested object"}
-    if value is None or isinstance(value, (bool, str)) and type(value) in (
-            bool, str):
-        return value[:MAX_STR] if isinstance(value, str) else value
+    if value is None or type(value) is bool:
+        return value
+    if type(value) is str:
+        return value[:MAX_STR]
     if type(value) is int:
         return value if abs(value) < 2 ** 63 else float(value)
     if type(value) is float:

@@ -182,14 +182,7 @@ class Worker:
         if self.shell is None:
             self.shell = make_shell(lambda: self.outputs)
         self.outputs.items = []
-        timeout = float(message.get("timeout") or 0)
-
-        def on_alarm(signum, frame):
-            raise CellTimeoutError(f"this cell ran longer than {timeout:g} s")
-
-        signal.signal(signal.SIGALRM, on_alarm)
-        if timeout:
-            signal.setitimer(signal.ITIMER_REAL, timeout)
+        timeout = arm_alarm(message, "this cell")
         timed_out = False
         try:
             result = self.shell.run_cell(message["source"],
@@ -258,14 +251,7 @@ class Worker:
         kwargs = {k: self._bind_callbacks(v)
                   for k, v in values.get("kwargs", {}).items()}
         budget = message.get("budget")
-        timeout = float(message.get("timeout") or 0)
-
-        def on_alarm(signum, frame):
-            raise CellTimeoutError(f"the call ran longer than {timeout:g} s")
-
-        signal.signal(signal.SIGALRM, on_alarm)
-        if timeout:
-            signal.setitimer(signal.ITIMER_REAL, timeout)
+        arm_alarm(message, "the call")
         steps, status = None, "ok"
         # What the function prints while the grader calls it is dropped:
         # it could be the hidden inputs, and no cell is running.
@@ -277,7 +263,6 @@ class Worker:
                 result, steps, status = cost.measure(func, args, kwargs,
                                                      int(budget))
         except BaseException as exc:  # noqa: BLE001 - report, keep serving
-            signal.setitimer(signal.ITIMER_REAL, 0)
             self.send({"op": "raise", "type": type(exc).__name__[:100],
                        "message": _text(exc)})
             return
@@ -307,6 +292,20 @@ class Worker:
                            "message": f"unknown op {op!r}"})
             else:
                 handler(message)
+
+
+def arm_alarm(message: dict, what: str) -> float:
+    """Raise CellTimeoutError in ``message["timeout"]`` seconds (none when
+    0); the caller disarms it. Returns the timeout."""
+    timeout = float(message.get("timeout") or 0)
+
+    def on_alarm(signum, frame):
+        raise CellTimeoutError(f"{what} ran longer than {timeout:g} s")
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    if timeout:
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+    return timeout
 
 
 def _text(exc: BaseException) -> str:

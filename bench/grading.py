@@ -34,21 +34,29 @@ from coursekit import (build_submission, make_course, run_nbgrader,  # noqa
                        submit)
 
 
+def fill_assignment(course: Path, assignment: str,
+                    students: int) -> list[str]:
+    """Submit a synthetic class for one assignment: a third reference
+    answers, a third catalogue mistakes, a third stubs; the student ids."""
+    wrong = itertools.cycle([s for s in CATALOGUES[assignment] if s.fails])
+    ids = []
+    for i in range(students):
+        kind = i % 3
+        if kind == 0:
+            nb = build_submission(assignment, {})
+        elif kind == 1:
+            nb = build_submission(assignment, next(wrong).answers)
+        else:
+            nb = build_submission(assignment, {}, base="stub")
+        ids.append(f"student{i:03d}")
+        submit(course, ids[-1], assignment, nb)
+    return ids
+
+
 def fill(course: Path, students: int) -> int:
-    count = 0
-    for a in assignments():
-        wrong = itertools.cycle([s for s in CATALOGUES[a] if s.fails])
-        for i in range(students):
-            kind = i % 3
-            if kind == 0:
-                nb = build_submission(a, {})
-            elif kind == 1:
-                nb = build_submission(a, next(wrong).answers)
-            else:
-                nb = build_submission(a, {}, base="stub")
-            submit(course, f"student{i:03d}", a, nb)
-            count += 1
-    return count
+    """The synthetic class for every assignment; the notebook count."""
+    return sum(len(fill_assignment(course, a, students))
+               for a in assignments())
 
 
 def floor(repeats: int = 5) -> float:

@@ -13,7 +13,6 @@ others, and, for scale, of `nbgrader export`. Not a test:
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import statistics
 import sys
@@ -27,38 +26,9 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 from autograder import report  # noqa: E402
 from catalogue import CATALOGUES  # noqa: E402
-from coursekit import (build_submission, make_course, run_nbgrader,  # noqa
-                       scores, submit)
-
-
-def fill(course: Path, assignment: str, students: int) -> list[str]:
-    """Submit the synthetic class; returns the student ids."""
-    wrong = itertools.cycle([s for s in CATALOGUES[assignment] if s.fails])
-    ids = []
-    for i in range(students):
-        kind = i % 3
-        if kind == 0:
-            nb = build_submission(assignment, {})
-        elif kind == 1:
-            nb = build_submission(assignment, next(wrong).answers)
-        else:
-            nb = build_submission(assignment, {}, base="stub")
-        ids.append(f"student{i:03d}")
-        submit(course, ids[-1], assignment, nb)
-    return ids
-
-
-def errors(course: Path, assignment: str, student: str) -> dict[str, str]:
-    """grade cell -> error message left in the autograded notebook."""
-    path = (course / "autograded" / student / assignment
-            / f"{assignment}.ipynb")
-    out = {}
-    for cell in json.loads(path.read_text())["cells"]:
-        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
-        for o in cell.get("outputs", []):
-            if o.get("output_type") == "error":
-                out[grade_id] = o.get("evalue", "")
-    return out
+from coursekit import (autograded_errors, make_course,  # noqa: E402
+                       run_nbgrader, scores)
+from grading import fill_assignment  # noqa: E402 - bench/grading.py
 
 
 def write_state(course: Path, assignment: str, ids: list[str]) -> None:
@@ -66,7 +36,7 @@ def write_state(course: Path, assignment: str, ids: list[str]) -> None:
     state = {}
     for n, student in enumerate(ids):
         got = scores(course, assignment, student)
-        errs = errors(course, assignment, student)
+        errs = autograded_errors(course, assignment, student)
         state[student] = {
             "student": student, "state": "graded", "reason": "",
             "score": sum(got.values()), "max_score": 0.0,
@@ -98,7 +68,7 @@ def main() -> None:
     a = args.assignment
     with tempfile.TemporaryDirectory() as tmp:
         course = make_course(Path(tmp) / "course", [a])
-        ids = fill(course, a, args.students)
+        ids = fill_assignment(course, a, args.students)
         t_grade = timed(lambda: run_nbgrader(course, "autograde", a,
                                              timeout=7200))
         write_state(course, a, ids)

@@ -131,6 +131,21 @@ def max_scores(course: Path, assignment: str) -> dict[str, float]:
                 if c.max_score > 0}
 
 
+def autograded_errors(course: Path, assignment: str,
+                      student: str) -> dict[str, str]:
+    """grade cell -> message of the error left in the autograded
+    notebook (the last one when a cell has several)."""
+    path = (course / "autograded" / student / assignment
+            / f"{assignment}.ipynb")
+    out = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "error":
+                out[grade_id] = o.get("evalue", "")
+    return out
+
+
 def feedback_html(course: Path, assignment: str, student: str) -> str:
     """The feedback page nbgrader generated for ``student``."""
     return (course / "feedback" / student / assignment

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from catalogue import CATALOGUES
-from coursekit import (build_submission, make_course, run_nbgrader, scores,
-                       submit)
+from coursekit import (autograded_errors, build_submission, make_course,
+                       run_nbgrader, scores, submit)
 
 from autograder import report
 
@@ -41,22 +41,10 @@ LATE = "grad_plus_one_not_over_ln_b"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def error_messages(course: Path, student: str) -> dict[str, str]:
-    """grade cell -> message of the error it raised in nbgrader's run."""
-    path = course / "autograded" / student / A / f"{A}.ipynb"
-    out = {}
-    for cell in json.loads(path.read_text())["cells"]:
-        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
-        for o in cell.get("outputs", []):
-            if o.get("output_type") == "error":
-                out[grade_id] = o.get("evalue", "")
-    return out
-
-
 def state_record(course: Path, student: str, **extra) -> dict:
     """A graded record as the grade command writes it."""
     got = scores(course, A, student)
-    errors = error_messages(course, student)
+    errors = autograded_errors(course, A, student)
     cells = {cell: {"notebook": A, "passed": cell not in errors,
                     "diagnosis": errors.get(cell, "")} for cell in got}
     record = {"student": student, "state": "graded", "reason": "",

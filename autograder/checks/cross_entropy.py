@@ -6,9 +6,9 @@ import numpy as np
 from ..diagnose import COMMON_FACTORS, factor_hints, log_base_hints
 from ..reference import cross_entropy as ref
 from .common import (LOG_BASES, agrees, base_args, call, distribution_pair,
-                     expect_affordable, expect_close, expect_consistent, expect_gradient,
-                     expect_pair, expect_scalar, expect_stable,
-                     expect_unmodified, seeded)
+                     expect_affordable, expect_close, expect_consistent,
+                     expect_gradient, expect_pair, expect_scalar,
+                     expect_stable, expect_unmodified, seeded)
 
 SEED = 20261202
 FACTORS = {**COMMON_FACTORS, **log_base_hints()}
