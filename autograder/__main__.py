@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from . import release as release_mod
@@ -63,6 +64,12 @@ def main(argv: list[str] | None = None) -> int:
         return release_mod.release(args.names or None)
     if args.command == "grade":
         sys.modules.setdefault("rfc3987_syntax", None)  # as above
+        # nbgrader's add_submission trips three SQLAlchemy 2 warnings per
+        # student ("... not in session, add operation along ... will not
+        # proceed"); they are about nbgrader's code, not the course, and
+        # would bury the progress bar
+        warnings.filterwarnings("ignore", message=r".*not in session, add "
+                                r"operation along")
         from . import gradecmd
 
         from .course import load_config

@@ -26,6 +26,8 @@ from . import judge, sandbox
 from .remote import Session, WorkerLost
 
 NOT_RUN = "NotRun"
+#: The preflight's cgroup slot; submissions use slots 0-999.
+PREFLIGHT_SLOT = 1000
 KERNEL_DIED = ("the notebook's process died (a crash, os._exit or running "
                "out of memory) before this cell ran")
 
@@ -120,6 +122,33 @@ def run_notebook(nb, scratch: Path, limits: sandbox.Limits, seed: int,
             "verdicts": verdicts, "flags": flags}
 
 
+def preflight(limits: sandbox.Limits, use_sandbox: bool = True) -> str:
+    """Why no worker can run here ("" when one starts and runs a cell).
+
+    A sandbox that cannot start at all (say, bwrap may not create
+    namespaces in this container) would otherwise end every submission
+    of the class as "crashed"; this tells the instructor once, with the
+    sandbox's own message.
+    """
+    with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
+        scratch = Path(tmp) / "work"
+        scratch.mkdir()
+        session = Session(scratch, limits, PREFLIGHT_SLOT, use_sandbox)
+        try:
+            reply = session.run_cell("6 * 7", limits.cell_timeout)
+            outs = _clean_outputs(reply.get("outputs"))
+            if not any("42" in o.get("data", {}).get("text/plain", "")
+                       for o in outs):
+                return f"a test cell gave {outs!r:.300} instead of 42"
+            return ""
+        except WorkerLost as exc:
+            tail = session.log_tail()
+            return f"the worker {exc.kind}: {exc}" + (
+                f"; it said: {tail}" if tail else "")
+        finally:
+            session.close()
+
+
 def _judge_cell(session, source, outputs, seed, flags, grade_id) -> dict:
     """Judge one test cell outside; append its error to ``outputs``."""
     inside_ok = not any(o["output_type"] == "error" for o in outputs)
@@ -167,6 +196,9 @@ def _lost_detail(exc: WorkerLost, limits, session) -> str:
                 "stopped")
     if exc.kind == "corrupt":
         return f"the notebook's process broke the protocol: {exc}"
+    tail = session.log_tail()
+    if tail:
+        return f"the notebook's process could not start: {tail}"
     return ("the kernel died (os._exit, a crash, or the memory limit)")
 
 

@@ -42,6 +42,12 @@ def run(assignment: str, students: list[str] | None = None,
         if not force and state.unchanged(student, fp):
             continue
         todo.append((student, fp))
+    if todo and scheduler is None:
+        problem = execution.preflight(limits, use_sandbox)
+        if problem:
+            raise SystemExit(
+                "the sandboxed worker cannot run on this machine, so "
+                f"nothing was graded: {problem}")
     progress = Progress(len(todo),
                         stream=io.StringIO() if quiet else sys.stderr)
     executor = make_executor(jobs, scheduler)
@@ -75,7 +81,9 @@ def run(assignment: str, students: list[str] | None = None,
                 flags, cells = grading.flags_and_cells(results)
                 grading.mark_flagged(cfg, assignment, student, results)
             except Exception as exc:  # noqa: BLE001 - one bad run, not all
-                state_name, reason = grading.CRASHED, f"grader error: {exc}"
+                state_name = grading.CRASHED
+                reason = grading.log_grader_error(cfg, assignment, student,
+                                                  exc)
                 total = grading.save_failure(cfg, assignment, student,
                                              notebooks)
                 score, flags, cells = 0.0, [], {}

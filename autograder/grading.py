@@ -24,15 +24,20 @@ import json
 import os
 import shutil
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
 
+from . import astlock
 from .course import CourseConfig
 from .validate import (MasterCell, SubmissionError, check_folder,
                        check_structure, find_notebook, read_notebook)
 
 GRADED, FAILED, TIMEOUT, CRASHED = "graded", "failed", "timed out", "crashed"
+#: Reason prefix of a submission the grader itself failed on: not the
+#: student's fault, so a rerun grades it again.
+GRADER_ERROR = "grader error: "
 #: Largest other file copied into the sandbox with a notebook.
 MAX_DATA_BYTES = 5 * 1024 * 1024
 
@@ -124,7 +129,8 @@ class StateFile:
     def unchanged(self, student: str, fp: str) -> bool:
         old = self.outcomes.get(student)
         return bool(old) and old["fingerprint"] == fp and old["state"] in (
-            GRADED, FAILED, TIMEOUT, CRASHED)
+            GRADED, FAILED, TIMEOUT, CRASHED) \
+            and not old.get("reason", "").startswith(GRADER_ERROR)
 
     def record(self, outcome: Outcome) -> None:
         self.outcomes[outcome.student] = asdict(outcome)
@@ -132,6 +138,20 @@ class StateFile:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.outcomes, indent=1, sort_keys=True))
         os.replace(tmp, self.path)
+
+
+def log_grader_error(cfg: CourseConfig, assignment: str, student: str,
+                     exc: BaseException) -> str:
+    """Append the traceback of the grader's own failure to
+    grading_state/ASSIGNMENT.errors.log; returns the outcome's reason."""
+    path = cfg.state_dir / f"{assignment}.errors.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    with open(path, "a", encoding="utf-8") as log:
+        log.write(f"--- {stamp} {student}\n")
+        log.write(astlock.format_exception(exc))
+    return (f"{GRADER_ERROR}{type(exc).__name__}: {exc} (traceback in "
+            f"{path.relative_to(cfg.root)}; a rerun grades it again)")
 
 
 # -- before execution: validate and sanitize (trusted, reads the db) -------

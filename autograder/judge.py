@@ -24,6 +24,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import astlock
 from .checks import common
 from .remote import RemoteFunction, Session, WorkerLost
 from .wire import Opaque
@@ -111,7 +112,7 @@ def namespace(session: Session, source: str) -> dict:
     """Globals for running ``source`` here, fetched from the worker."""
     ns = {"__builtins__": builtins, "__name__": "__main__"}
     try:
-        tree = ast.parse(source)
+        tree = astlock.parse(source)
     except SyntaxError:
         return ns
     for name in sorted(_names(tree)):
@@ -132,7 +133,7 @@ class GraderError(RuntimeError):
 
 def _run(code: str, ns: dict, hidden: bool) -> Verdict:
     try:
-        compiled = compile(code, TEST_CELL, "exec")
+        compiled = astlock.compile_source(code, TEST_CELL)
         exec(compiled, ns)  # noqa: S102 - trusted source from the gradebook
     except WorkerLost:
         raise

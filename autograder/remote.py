@@ -149,6 +149,22 @@ class Session:
             sandbox._remove_cgroup(self.cgroup)
             self.cgroup = None
 
+    def log_tail(self, limit: int = 600) -> str:
+        """The end of the worker's stderr: what bwrap, prlimit or Python
+        said before the worker started (it then points fd 2 at
+        /dev/null). The file lies in the scratch folder, so the student's
+        code could write it too: it only ever explains that student's own
+        outcome."""
+        try:
+            with open(self.log.name, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - limit))
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+        return " | ".join(line.strip() for line in text.splitlines()
+                          if line.strip())
+
     def close(self) -> None:
         self.kill()
         for f in (self.proc.stdin, self.proc.stdout, self.log):

@@ -58,8 +58,9 @@ def test_points_match_the_catalogue(graded, assignment):
         got = scores(course, assignment, sub.name)
         if got != expected:
             wrong = {c: got[c] for c in got if got[c] != expected[c]}
-            problems.append(f"{sub.name}: differs in {wrong}: "
-                            f"{outcomes[assignment][sub.name].cells}")
+            o = outcomes[assignment][sub.name]
+            problems.append(f"{sub.name} ({o.state} {o.reason}): differs "
+                            f"in {wrong}: {o.cells}")
     assert not problems, "\n".join(problems)
 
 
@@ -81,7 +82,10 @@ def test_no_honest_submission_is_flagged(graded, assignment):
     flagged = {s: o.flags for s, o in outcomes[assignment].items()
                if o.flags}
     assert not flagged
-    assert all(o.state == "graded" for o in outcomes[assignment].values())
+    not_graded = {s: f"{o.state}: {o.reason}"
+                  for s, o in outcomes[assignment].items()
+                  if o.state != "graded"}
+    assert not not_graded
 
 
 @pytest.mark.parametrize("assignment", sorted(CATALOGUES))

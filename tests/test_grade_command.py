@@ -370,3 +370,57 @@ def test_sigkill_and_rerun_gives_the_uninterrupted_gradebook(tmp_path):
     killed_scores[("s00", "test_softmax_values")] = \
         calm_scores[("s00", "test_softmax_values")]
     assert killed_scores == calm_scores
+
+
+def test_a_grader_error_is_logged_and_regraded_on_rerun(tmp_path,
+                                                        monkeypatch):
+    """When the grader itself fails on one submission (not the student's
+    fault), that one ends "crashed" with the error and a logged
+    traceback, the others are graded, and a plain rerun grades it again
+    instead of skipping it as done."""
+    from autograder import execution, gradecmd
+
+    course = make_course(tmp_path / "course", [A])
+    for student in ("unlucky", "fine"):
+        submit(course, student, A, build_submission(A, {}))
+    real = execution.execute_job
+
+    def flaky(job, *args):
+        if job["student"] == "unlucky":
+            raise SystemError("AST constructor recursion depth mismatch")
+        return real(job, *args)
+
+    monkeypatch.setattr(execution, "execute_job", flaky)
+    first = gradecmd.run(A, root=course, quiet=True)
+    assert first["fine"].state == "graded"
+    assert first["fine"].score == first["fine"].max_score > 0
+    unlucky = first["unlucky"]
+    assert unlucky.state == "crashed" and unlucky.score == 0
+    assert unlucky.reason.startswith("grader error: SystemError: AST")
+    log = (course / "grading_state" / f"{A}.errors.log").read_text()
+    assert "unlucky" in log and "Traceback" in log and "in flaky" in log
+
+    monkeypatch.setattr(execution, "execute_job", real)
+    second = gradecmd.run(A, root=course, quiet=True)
+    assert sorted(second) == ["unlucky"]
+    assert second["unlucky"].state == "graded"
+    assert second["unlucky"].score == second["unlucky"].max_score
+
+
+def test_a_sandbox_that_cannot_start_stops_the_run_with_its_message(
+        tmp_path, monkeypatch):
+    """bwrap refusing to start (no user namespaces in a container, say)
+    would crash every submission; the command says so once, with the
+    sandbox's own words, and records nothing."""
+    from autograder import gradecmd, sandbox
+
+    course = make_course(tmp_path / "course", [A])
+    submit(course, "someone", A, build_submission(A, {}))
+    message = "bwrap: No permissions to create new namespace"
+    monkeypatch.setattr(sandbox, "worker_command", lambda *a, **k: (
+        ["sh", "-c", f"echo '{message}' >&2; exit 1"], None))
+    with pytest.raises(SystemExit) as stop:
+        gradecmd.run(A, root=course, quiet=True)
+    assert "nothing was graded" in str(stop.value)
+    assert message in str(stop.value)
+    assert not (course / "grading_state" / f"{A}.json").exists()
