@@ -301,3 +301,8 @@ def base_args(base: float) -> list:
 
 def base_context(base: float) -> str:
     return "base 2 (the default)" if base == 2.0 else f"base={base:.4g}"
+
+
+def with_base(base: float) -> str:
+    """" with base=..." after a gradient's name; nothing for base 2."""
+    return "" if base == 2.0 else f" with base={base:.4g}"

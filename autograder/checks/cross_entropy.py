@@ -5,10 +5,11 @@ import numpy as np
 
 from ..diagnose import COMMON_FACTORS, factor_hints, log_base_hints
 from ..reference import cross_entropy as ref
-from .common import (LOG_BASES, agrees, base_args, call, distribution_pair,
-                     expect_affordable, expect_close, expect_consistent,
-                     expect_gradient, expect_pair, expect_scalar,
-                     expect_stable, expect_unmodified, seeded)
+from .common import (LOG_BASES, agrees, base_args, base_context, call,
+                     distribution_pair, expect_affordable, expect_close,
+                     expect_consistent, expect_gradient, expect_pair,
+                     expect_scalar, expect_stable, expect_unmodified, seeded,
+                     with_base)
 
 SEED = 20261202
 FACTORS = {**COMMON_FACTORS, **log_base_hints()}
@@ -34,8 +35,7 @@ def cross_entropy_values(cross_entropy) -> None:
         expect_close(_ce(cross_entropy, p, q, *args),
                      ref.cross_entropy(p, q, base), what="cross_entropy(p, q)",
                      factors=FACTORS,
-                     context="base 2 (the default)" if not args
-                     else f"base={base:.4g}")
+                     context=base_context(base))
 
 
 def cross_entropy_edge_cases(cross_entropy) -> None:
@@ -69,8 +69,7 @@ def cross_entropy_grad_values(cross_entropy_grad) -> None:
         got = call(cross_entropy_grad, p, q, *args)
         expect_gradient(got, lambda v: ref.cross_entropy(p, v, base), q,
                         ref.cross_entropy_grad(p, q, base),
-                        what="cross_entropy_grad(p, q)"
-                        + (f" with base={base:.4g}" if args else ""),
+                        what="cross_entropy_grad(p, q)" + with_base(base),
                         factors=FACTORS, shape_of="q",
                         of="the cross-entropy as a function of q")
 

@@ -6,9 +6,10 @@ import numpy as np
 
 from ..diagnose import log_base_hints, COMMON_FACTORS
 from ..reference import entropy as ref
-from .common import (LOG_BASES, base_args, call, distribution, expect_close,
-                     expect_consistent, expect_gradient, expect_scalar,
-                     expect_unmodified, seeded)
+from .common import (LOG_BASES, base_args, base_context, call,
+                     distribution, expect_close, expect_consistent,
+                     expect_gradient, expect_scalar, expect_unmodified,
+                     seeded, with_base)
 
 SEED = 20261201
 FACTORS = {**COMMON_FACTORS, **log_base_hints()}
@@ -30,8 +31,7 @@ def entropy_values(entropy) -> None:
         got = _entropy(entropy, p, *base_args(base))
         expect_close(got, ref.entropy(p, base), what="entropy(p)",
                      factors=FACTORS,
-                     context="base 2 (the default)" if base == 2.0
-                     else f"base={base:.4g}")
+                     context=base_context(base))
     uniform = np.full(8, 1 / 8)
     expect_close(_entropy(entropy, uniform), 3.0, what="entropy(p)",
                  factors=FACTORS, context="a uniform distribution")
@@ -57,8 +57,7 @@ def entropy_grad_values(entropy_grad) -> None:
         got = call(entropy_grad, p, *args)
         expect_gradient(got, lambda v: ref.entropy(v, base), p,
                         ref.entropy_grad(p, base),
-                        what="entropy_grad(p)" + (f" with base={base:.4g}"
-                                                  if args else ""),
+                        what="entropy_grad(p)" + with_base(base),
                         factors=FACTORS, shape_of="p", of="the entropy")
 
 

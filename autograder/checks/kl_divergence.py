@@ -8,7 +8,7 @@ from ..reference import kl_divergence as ref
 from .common import (LOG_BASES, base_args, base_context, call,
                      distribution_pair, expect_close, expect_consistent,
                      expect_gradient, expect_pair, expect_scalar,
-                     expect_unmodified, fail)
+                     expect_unmodified, fail, with_base)
 
 SEED = 20261203
 FACTORS = {**COMMON_FACTORS, **log_base_hints()}
@@ -73,8 +73,7 @@ def _grad_of(kl_divergence_grad, which: int, offset: int) -> None:
 
         expect_gradient((dp, dq)[which], kl_of, (p, q)[which],
                         ref.kl_divergence_grad(p, q, base)[which],
-                        what=name + ("" if base == 2.0
-                                     else f" with base={base:.4g}"),
+                        what=name + with_base(base),
                         factors=FACTORS, shape_of=var,
                         of=f"KL(p || q) as a function of {var}")
 
