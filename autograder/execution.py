@@ -15,6 +15,7 @@ this runs on a local thread or a Dask worker alike.
 """
 from __future__ import annotations
 
+import contextlib
 import secrets
 import tempfile
 import time
@@ -48,17 +49,25 @@ def execute_job(job: dict, limits: sandbox.Limits, use_sandbox: bool = True,
     """Run every notebook of a job; plain data back."""
     results = {}
     for name, text in job["notebooks"].items():
-        with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
-            scratch = Path(tmp) / "work"
-            scratch.mkdir()
-            for rel, data in job["files"].items():
-                dest = scratch / rel
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_bytes(data)
+        with scratch_folder(job["files"]) as scratch:
             results[name] = run_notebook(
                 nbformat.reads(text, as_version=4), scratch, limits,
                 job.get("seed", 0), slot, use_sandbox)
     return results
+
+
+@contextlib.contextmanager
+def scratch_folder(files: dict[str, bytes]):
+    """A fresh folder holding ``files`` (relative path -> bytes), the
+    sandbox's writable /tmp/submission; removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
+        scratch = Path(tmp) / "work"
+        scratch.mkdir()
+        for rel, data in files.items():
+            dest = scratch / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(data)
+        yield scratch
 
 
 def run_notebook(nb, scratch: Path, limits: sandbox.Limits, seed: int,
@@ -130,9 +139,7 @@ def preflight(limits: sandbox.Limits, use_sandbox: bool = True) -> str:
     of the class as "crashed"; this tells the instructor once, with the
     sandbox's own message.
     """
-    with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
-        scratch = Path(tmp) / "work"
-        scratch.mkdir()
+    with scratch_folder({}) as scratch:
         session = Session(scratch, limits, PREFLIGHT_SLOT, use_sandbox)
         try:
             reply = session.run_cell("6 * 7", limits.cell_timeout)

@@ -79,7 +79,6 @@ def run(assignment: str, students: list[str] | None = None,
                 score, total = grading.save(cfg, assignment, student, job,
                                             results)
                 flags, cells = grading.flags_and_cells(results)
-                grading.mark_flagged(cfg, assignment, student, results)
             except Exception as exc:  # noqa: BLE001 - one bad run, not all
                 state_name = grading.CRASHED
                 reason = grading.log_grader_error(cfg, assignment, student,

@@ -231,7 +231,8 @@ def assemble(sanitized: str, result: dict) -> nbformat.NotebookNode:
 
 def save(cfg: CourseConfig, assignment: str, student: str, job: dict,
          results: dict) -> tuple[float, float]:
-    """Write autograded/ and the auto scores; returns (score, max)."""
+    """Write autograded/ and the auto scores, marking flagged notebooks
+    for a manual grade; returns (score, max)."""
     from nbgrader.preprocessors import AssignLatePenalties, LimitOutput
 
     from .gradebook import BatchedSaveAutoGrades
@@ -252,28 +253,13 @@ def save(cfg: CourseConfig, assignment: str, student: str, job: dict,
         for pp in (LimitOutput, BatchedSaveAutoGrades, AssignLatePenalties):
             nb, resources = pp().preprocess(nb, resources)
         nbformat.write(nb, dest / f"{name}.ipynb")
-        s, m = _scores(cfg, assignment, name, student)
+        s, m = _scores(cfg, assignment, name, student,
+                       flagged=bool(res.get("flags")))
         score, max_score = score + s, max_score + m
     stamp = src / "timestamp.txt"
     if stamp.is_file():
         shutil.copy(stamp, dest / "timestamp.txt")
     return score, max_score
-
-
-def mark_flagged(cfg: CourseConfig, assignment: str, student: str,
-                 results: dict) -> None:
-    """Flagged notebooks need a manual look: formgrader lists them."""
-    from nbgrader.api import Gradebook
-
-    flagged = [name for name, res in results.items() if res.get("flags")]
-    if not flagged:
-        return
-    with Gradebook(cfg.db_url, cfg.course_id) as gb:
-        for name in flagged:
-            sub = gb.find_submission_notebook(name, assignment, student)
-            for grade in sub.grades:
-                grade.needs_manual_grade = True
-        gb.db.commit()
 
 
 def save_failure(cfg: CourseConfig, assignment: str, student: str,
@@ -295,11 +281,18 @@ def save_failure(cfg: CourseConfig, assignment: str, student: str,
     return total
 
 
-def _scores(cfg, assignment, notebook, student) -> tuple[float, float]:
+def _scores(cfg, assignment, notebook, student,
+            flagged: bool = False) -> tuple[float, float]:
+    """(score, max) of a saved notebook. A flagged notebook needs a
+    manual look: its grades are marked so, and formgrader lists it."""
     from nbgrader.api import Gradebook
 
     with Gradebook(cfg.db_url, cfg.course_id) as gb:
         sub = gb.find_submission_notebook(notebook, assignment, student)
+        if flagged:
+            for grade in sub.grades:
+                grade.needs_manual_grade = True
+            gb.db.commit()
         return float(sub.score), float(sub.max_score)
 
 
