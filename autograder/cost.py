@@ -8,8 +8,11 @@ parameter, so on a problem with tens of thousands of parameters they take
 at least that many steps, while a derived gradient (vectorized, or with
 loops over samples and classes) takes a few hundred.
 
-Used both in the student's kernel (plain ``nbgrader autograde``) and by
-the sandboxed worker that answers the grader's calls.
+Used in the student's kernel, under plain ``nbgrader autograde``, where
+the hidden tests run beside the student's code and nothing is trusted: a
+student can switch the counter off or replace it. The grade command does
+not count steps; it reads the worker's CPU time from the kernel
+(autograder.cputime, autograder.remote).
 """
 from __future__ import annotations
 

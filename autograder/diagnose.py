@@ -43,17 +43,18 @@ def log_base_hints() -> dict[str, tuple[float, str]]:
 
 
 def wrong_mask(actual: np.ndarray, expected: np.ndarray,
-               rtol: float = 1e-6) -> np.ndarray:
+               rtol: float = 1e-6, atol: float = 0.0) -> np.ndarray:
     """Entries where ``actual`` and ``expected`` (same shape) disagree.
 
-    An entry is right when |a - e| <= rtol * (|a| + |e| + scale), scale the
-    largest |e|: entries that should be ~0 are judged on the array's scale.
+    An entry is right when |a - e| <= rtol * (|a| + |e| + scale) + atol,
+    scale the largest |e|: entries that should be ~0 are judged on the
+    array's scale (and on ``atol`` when the whole answer should be 0).
     """
     a = np.asarray(actual, dtype=np.float64)
     e = np.asarray(expected, dtype=np.float64)
     scale = float(np.max(np.abs(e))) if e.size else 0.0
     with np.errstate(invalid="ignore"):
-        ok = np.abs(a - e) <= rtol * (np.abs(a) + np.abs(e) + scale)
+        ok = np.abs(a - e) <= rtol * (np.abs(a) + np.abs(e) + scale) + atol
     return ~ok
 
 
@@ -147,7 +148,7 @@ def diagnose(actual, expected, *, what: str = "the result",
              row_labels: Mapping[int, str] | None = None,
              column_labels: Mapping[int, str] | None = None,
              shape_of: str | None = None,
-             rtol: float = 1e-6) -> str | None:
+             rtol: float = 1e-6, atol: float = 0.0) -> str | None:
     """Explain how ``actual`` differs from ``expected``; None when they agree.
 
     Args:
@@ -159,6 +160,7 @@ def diagnose(actual, expected, *, what: str = "the result",
             {2: "the correct-class column"}.
         shape_of: name of the variable whose shape ``expected`` has.
         rtol: relative tolerance of "agree".
+        atol: absolute tolerance on top (for answers that should be 0).
     """
     factors = dict(COMMON_FACTORS if factors is None else factors)
     expected = np.asarray(expected, dtype=np.float64)
@@ -196,7 +198,7 @@ def diagnose(actual, expected, *, what: str = "the result",
         return (f"{what} is {arr.ravel()[k]:.4g}{where} where the right "
                 f"value is {expected.ravel()[k]}.")
     mask = wrong_mask(np.where(special, 0.0, arr),
-                      np.where(special, 0.0, expected), rtol)
+                      np.where(special, 0.0, expected), rtol, atol)
     if not mask.any():
         return None
     if (arr.ndim == 2 and arr.shape[0] == arr.shape[1]
@@ -208,8 +210,15 @@ def diagnose(actual, expected, *, what: str = "the result",
     if c is not None and arr.size > 1:
         return (f"{what} is off by a constant factor. "
                 f"{describe_factor(c, factors)}")
+    if c is not None and arr.size == 1 and c == 0.0:
+        return (f"{what} is 0 but should be {expected.ravel()[0]:.4g}. "
+                "It is all zeros.")
     if c is not None and _named_factor(c, factors):
         return f"{what} is wrong. {describe_factor(c, factors)}"
+    if arr.size > 1 and np.all(arr == arr.ravel()[0]) \
+            and not np.all(expected == expected.ravel()[0]):
+        return (f"{what} is {arr.ravel()[0]:.4g} in every entry, where the "
+                "right entries differ: a constant is not an answer.")
     if arr.size == 1:
         err = float(abs(arr.ravel()[0] - expected.ravel()[0])
                     / max(abs(arr.ravel()[0]), abs(expected.ravel()[0])))

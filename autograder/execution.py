@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 
 from . import judge, sandbox
-from .remote import Session, WorkerLost
+from .remote import INTERRUPT_IGNORED, Session, WorkerLost
 
 NOT_RUN = "NotRun"
 #: The preflight's cgroup slot; submissions use slots 0-999.
@@ -195,6 +195,8 @@ def _canary(session: Session, limits, flags: list[str]) -> None:
 
 def _lost_detail(exc: WorkerLost, limits, session) -> str:
     if exc.kind == "timeout":
+        if str(exc) == INTERRUPT_IGNORED:
+            return f"the notebook's process stopped: {INTERRUPT_IGNORED}"
         if time.monotonic() >= session.deadline:
             return (f"the notebook ran longer than "
                     f"{limits.notebook_timeout:g} s in total and was "

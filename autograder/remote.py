@@ -6,7 +6,9 @@ deadlines: a worker that hangs, dies or writes garbage ends the session
 stands for a function of the student's notebook: calling it sends plain
 arrays to the worker and returns the plain arrays that come back, so the
 grader's checks run here, in the trusted process, on values the student's
-process cannot fake.
+process cannot fake. :meth:`RemoteFunction.measure_cpu` is the cost check's
+call: its CPU time is read from the kernel (autograder.cputime), never
+asked of the worker.
 """
 from __future__ import annotations
 
@@ -16,12 +18,21 @@ import os
 import select
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from . import sandbox, wire
+from . import cputime, sandbox, wire
+
+#: How often a measured call's CPU time is read while it runs (seconds).
+POLL = 0.05
+#: How long a call interrupted for its cost has to answer before its
+#: worker is killed (seconds).
+INTERRUPT_GRACE = 2.0
+INTERRUPT_IGNORED = ("a call went on after the grader stopped it for "
+                     "using too much CPU time")
 
 
 class WorkerLost(RuntimeError):
@@ -42,6 +53,10 @@ class Session:
         self.deadline = self.started + limits.notebook_timeout
         self.callbacks: dict[int, object] = {}
         self.ids = itertools.count(1)
+        self.until = 0.0          # deadline of the pending request
+        self.watch = None         # called every POLL s while waiting
+        self.worker_pid: int | None = None
+        self.interrupted = False
         self.events: list[str] = []
         self.lost: WorkerLost | None = None
         self.cgroup = sandbox.pids_cgroup(slot, limits.processes) \
@@ -56,14 +71,20 @@ class Session:
 
     # -- low level -----------------------------------------------------------
 
-    def _read_exactly(self, n: int, until: float) -> bytes:
+    def _read_exactly(self, n: int) -> bytes:
         chunks, left = [], n
         while left:
-            wait = min(until, self.deadline) - time.monotonic()
+            wait = min(self.until, self.deadline) - time.monotonic()
             if wait <= 0:
-                raise self._lose("timeout", "no answer in time")
+                raise self._lose("timeout", INTERRUPT_IGNORED
+                                 if self.interrupted else "no answer in "
+                                 "time")
+            if self.watch is not None:
+                wait = min(wait, POLL)
             ready, _, _ = select.select([self.fd_out], [], [], wait)
             if not ready:
+                if self.watch is not None:
+                    self.watch()
                 continue
             chunk = os.read(self.fd_out, min(left, 1 << 20))
             if not chunk:
@@ -86,22 +107,29 @@ class Session:
             raise self._lose("crashed", "the worker died") from None
 
     def request(self, message: dict, values: dict | None = None,
-                timeout: float = 60.0) -> dict:
-        """Send one request; answer callbacks until the reply comes."""
+                timeout: float = 60.0, watch=None) -> dict:
+        """Send one request; answer callbacks until the reply comes.
+
+        ``watch`` (no arguments) is called every POLL seconds while the
+        reply is awaited; it may bring the deadline forward (``until``).
+        """
         if self.lost is not None:
             raise self.lost
         self._send(wire.pack(message, values))
-        until = time.monotonic() + timeout
-        while True:
-            try:
-                reply = wire.read_frame(
-                    lambda n: self._read_exactly(n, until))
-            except wire.WireError as exc:
-                raise self._lose("corrupt", f"garbled reply: {exc}") \
-                    from None
-            if reply.get("op") != "callback":
-                return reply
-            self._answer_callback(reply)
+        self.until = time.monotonic() + timeout
+        self.watch = watch
+        try:
+            while True:
+                try:
+                    reply = wire.read_frame(self._read_exactly)
+                except wire.WireError as exc:
+                    raise self._lose("corrupt", f"garbled reply: {exc}") \
+                        from None
+                if reply.get("op") != "callback":
+                    return reply
+                self._answer_callback(reply)
+        finally:
+            self.watch = None
 
     def _answer_callback(self, message: dict) -> None:
         func = self.callbacks.get(message.get("id"))
@@ -132,6 +160,27 @@ class Session:
         if kind == "value":
             return kind, (reply.get("values") or {}).get("value")
         return kind if kind in ("missing", "callable") else "missing", None
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds the worker's whole process tree has used so far,
+        from the kernel's accounting."""
+        return cputime.cpu_seconds(self.proc.pid)
+
+    def interrupt(self) -> None:
+        """Stop the worker's running call: SIGALRM, which the worker
+        turns into an exception in the call (the same as its own call
+        timeout). Nothing happens when a reply is already waiting."""
+        if select.select([self.fd_out], [], [], 0)[0]:
+            return
+        self.interrupted = True
+        if self.worker_pid is None:
+            self.worker_pid = cputime.oldest_running(self.proc.pid,
+                                                     sys.executable)
+        if self.worker_pid is not None:
+            try:
+                os.kill(self.worker_pid, signal.SIGALRM)
+            except OSError:
+                pass
 
     def callback_id(self, func) -> int:
         ident = next(self.ids)
@@ -204,16 +253,14 @@ class RemoteFunction:
         return (tuple(plain(a) for a in args),
                 {k: plain(v) for k, v in kwargs.items()})
 
-    def _call(self, args, kwargs, budget=None):
+    def _call(self, args, kwargs, watch=None):
         enc_args, enc_kwargs = self._encode_args(args, kwargs)
         message = {"op": "call", "name": self.__name__,
                    "timeout": self.session.limits.cell_timeout}
-        if budget is not None:
-            message["budget"] = int(budget)
         try:
             reply = self.session.request(
                 message, {"args": enc_args, "kwargs": enc_kwargs},
-                timeout=self.session.limits.cell_timeout + 5)
+                timeout=self.session.limits.cell_timeout + 5, watch=watch)
         except WorkerLost as exc:
             raise RuntimeError(f"the notebook's process stopped "
                                f"({exc.kind}): {exc}") from None
@@ -225,20 +272,42 @@ class RemoteFunction:
                                "something else")
         values = reply.get("values") or {}
         _reflect_changes(args, values.get("args_after"))
-        return values.get("value"), reply.get("steps"), reply.get("status")
+        return values.get("value")
 
     def __call__(self, *args, **kwargs):
-        return self._call(args, kwargs)[0]
+        return self._call(args, kwargs)
 
-    def measure(self, args=(), kwargs=None, budget: int = 10 ** 9):
-        """Like autograder.cost.measure, counted inside the sandbox."""
-        result, steps, status = self._call(args, kwargs or {}, budget)
-        if status == "tampered":
-            self.session.events.append(
-                f"{self.__name__} switched off the step counter")
-        if status not in ("ok", "over", "tampered"):
-            status = "tampered"
-        return result, int(steps or 0), status
+    def measure_cpu(self, args=(), kwargs=None,
+                    budget: float = 1.0) -> tuple[object, float, str]:
+        """Call with the CPU time of the worker's process tree measured by
+        the kernel: ``(result, seconds, status)``, status "ok" or "over"
+        (then result is None). A call that runs past ``budget`` is
+        interrupted; one that ignores the interrupt for INTERRUPT_GRACE
+        seconds loses its worker. The worker's own clocks and counters
+        play no part: they run in the student's process.
+        """
+        session = self.session
+        start = session.cpu_seconds()
+        over = False
+
+        def watch():
+            nonlocal over
+            if not over and session.cpu_seconds() - start > budget:
+                over = True
+                session.interrupt()
+                session.until = min(session.until,
+                                    time.monotonic() + INTERRUPT_GRACE)
+
+        try:
+            result = self._call(args, kwargs or {}, watch=watch)
+        except Exception:  # noqa: BLE001 - judged below
+            if not over:
+                raise
+            result = None
+        used = session.cpu_seconds() - start
+        if over or used > budget:
+            return None, used, "over"
+        return result, used, "ok"
 
 
 def _reflect_changes(args, after) -> None:

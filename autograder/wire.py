@@ -20,7 +20,7 @@ HEADER = struct.Struct(">II")
 #: Largest JSON part: a cell's capped outputs (2 MB of text may grow to
 #: six times that as JSON escapes).
 MAX_HEADER = 32 * 1024 ** 2
-#: Largest array data in one frame (the cost checks send ~0.2 MB).
+#: Largest array data in one frame (the cost checks send ~1 MB).
 MAX_PAYLOAD = 64 * 1024 ** 2
 MAX_DEPTH = 16
 MAX_STR = 100_000

@@ -8,12 +8,13 @@ It speaks autograder.wire frames on stdin/stdout with the trusted grader:
   IPython shell (this process is the kernel: no ZMQ, no second process);
   the reply carries the cell's outputs in nbformat's shape.
 - ``{"op": "lookup", "name": ...}``: what a global of the notebook is.
-- ``{"op": "call", "name": ..., values: args, kwargs, "budget": n}``:
-  call a function of the notebook on plain arrays; the reply carries the
-  plain result and the arguments as they are afterwards (so the grader
-  sees in-place changes); with a budget, the call's cost in steps
-  (autograder.cost). Arguments the grader marks as callbacks become
-  functions that ask the grader (for numerical_gradient's ``f``).
+- ``{"op": "call", "name": ..., values: args, kwargs}``: call a function
+  of the notebook on plain arrays; the reply carries the plain result and
+  the arguments as they are afterwards (so the grader sees in-place
+  changes). Arguments the grader marks as callbacks become functions that
+  ask the grader (for numerical_gradient's ``f``). SIGALRM interrupts a
+  running call or cell: the worker's own timeouts use it, and so does the
+  grader, which measures a call's cost from outside (autograder.cputime).
 
 Nothing here is trusted: student code runs in this very process and may
 replace any of it. The grader judges only the plain values that come back,
@@ -28,7 +29,7 @@ import os
 import signal
 import sys
 
-from . import cost, wire
+from . import wire
 
 OUTPUT_LIMIT = 2_000_000
 
@@ -192,7 +193,7 @@ class Worker:
         except CellTimeoutError:
             timed_out = True
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            disarm_alarm()
         if timed_out and not any(o["output_type"] == "error"
                                  for o in self.outputs.items):
             self.outputs.error("CellTimeoutError",
@@ -250,26 +251,20 @@ class Worker:
         args = [self._bind_callbacks(a) for a in values.get("args", ())]
         kwargs = {k: self._bind_callbacks(v)
                   for k, v in values.get("kwargs", {}).items()}
-        budget = message.get("budget")
         arm_alarm(message, "the call")
-        steps, status = None, "ok"
         # What the function prints while the grader calls it is dropped:
         # it could be the hidden inputs, and no cell is running.
         cell_outputs, self.outputs = self.outputs, Outputs(0)
         try:
-            if budget is None:
-                result = func(*args, **kwargs)
-            else:
-                result, steps, status = cost.measure(func, args, kwargs,
-                                                     int(budget))
+            result = func(*args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - report, keep serving
             self.send({"op": "raise", "type": type(exc).__name__[:100],
                        "message": _text(exc)})
             return
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            disarm_alarm()
             self.outputs = cell_outputs
-        self.send({"op": "return", "steps": steps, "status": status},
+        self.send({"op": "return"},
                   {"value": result, "args_after": tuple(
                       a if callable(a) is False else None for a in args)})
 
@@ -308,6 +303,13 @@ def arm_alarm(message: dict, what: str) -> float:
     return timeout
 
 
+def disarm_alarm() -> None:
+    """No alarm between requests: a late one (the grader's interrupt
+    crossing the reply) must not hit the loop that reads requests."""
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, signal.SIG_IGN)
+
+
 def _text(exc: BaseException) -> str:
     try:
         return str(exc)[:2000]
@@ -321,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--output-limit", type=int, default=OUTPUT_LIMIT)
     limit = parser.parse_args(argv).output_limit
+    disarm_alarm()
     # The channel moves to private descriptors; fds 0-2 become /dev/null,
     # so a student's os.write(1, ...) cannot corrupt a frame by accident.
     channel_in = os.fdopen(os.dup(0), "rb", buffering=0)

@@ -66,7 +66,8 @@ CASES = [(a, s) for a, subs in CATALOGUES.items() for s in subs]
 def test_submission_fails_exactly_the_expected_cells(assignment, submission):
     results = run_submission(assignment, submission.answers, submission.base)
     failed = {k for k, v in results.items() if v is not None}
-    assert failed == set(submission.fails), results
+    assert submission.fails <= failed, results
+    assert failed <= submission.fails | submission.may_fail, results
     messages = " ".join(v for v in results.values() if v)
     for phrase in submission.feedback:
         assert phrase in messages, (phrase, results)

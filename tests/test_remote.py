@@ -1,17 +1,22 @@
 """The wire format, the step counter and the worker session, in isolation.
 
+The step counter (autograder.cost) serves plain nbgrader; the grade
+command measures a call's CPU time from outside (measure_cpu).
+
 The session tests run the worker without bubblewrap (the sandbox itself is
 tested through the grade command in test_grade_command.py).
 """
 from __future__ import annotations
 
 import struct
+import time
 
 import numpy as np
 import pytest
 
 from autograder import cost, wire
-from autograder.remote import RemoteFunction, Session, WorkerLost
+from autograder.remote import (INTERRUPT_IGNORED, RemoteFunction, Session,
+                               WorkerLost)
 from autograder.sandbox import Limits
 
 # -- wire --------------------------------------------------------------------
@@ -164,14 +169,79 @@ def test_exceptions_callbacks_and_lookups(session):
     assert session.lookup("nothing") == ("missing", None)
 
 
-def test_cell_timeout_and_measured_calls(session):
+def test_cell_timeout(session):
     reply = session.run_cell("import time\ntime.sleep(30)", 1)
     assert reply["timed_out"]
-    session.run_cell(f"def loop(n):\n    t = 0\n    for i in range(n):\n"
-                     f"        t += i\n    return t", 5)
-    f = RemoteFunction(session, "loop")
-    assert f.measure((100,), {}, 10 ** 4)[2] == "ok"
-    assert f.measure((10 ** 6,), {}, 10 ** 4)[2] == "over"
+    assert session.run_cell("6 * 7", 5)["outputs"][0]["data"] == {
+        "text/plain": "42"}
+
+
+BUSY = """
+import os, time
+from time import process_time as _clock   # the tricks below patch time
+def busy(seconds):
+    start = _clock()
+    while _clock() - start < seconds:
+        pass
+    return seconds
+"""
+
+
+def test_measured_calls_read_cpu_time_from_the_kernel(session):
+    session.run_cell(BUSY, 5)
+    f = RemoteFunction(session, "busy")
+    result, used, status = f.measure_cpu((0.0,), {}, budget=0.5)
+    assert (result, status) == (0.0, "ok") and used < 0.1
+    result, used, status = f.measure_cpu((0.3,), {}, budget=2.0)
+    assert (result, status) == (0.3, "ok") and 0.25 <= used <= 0.6
+
+
+def test_an_expensive_call_is_stopped_at_its_budget(session):
+    session.run_cell(BUSY, 5)
+    started = time.monotonic()
+    result, used, status = RemoteFunction(session, "busy").measure_cpu(
+        (30.0,), {}, budget=0.2)
+    assert (result, status) == (None, "over")
+    assert time.monotonic() - started < 2.0 and used < 1.0
+    # the worker answered the interrupt and serves on
+    assert RemoteFunction(session, "busy")(0.0) == 0.0
+
+
+@pytest.mark.parametrize("trick", [
+    # the student's process lies about its clocks: no effect outside
+    "time.process_time = lambda: 0.0\nos.times = lambda: "
+    "os.times_result((0.0,) * 5)\nimport resource\n"
+    "resource.getrusage = lambda who: None",
+    # the work happens in a thread, or in a child process
+    "import threading\n_busy = busy\ndef busy(seconds):\n"
+    "    t = threading.Thread(target=_busy, args=(seconds,))\n"
+    "    t.start(); t.join(); return seconds",
+    "_busy = busy\ndef busy(seconds):\n    pid = os.fork()\n"
+    "    if pid == 0:\n        _busy(seconds); os._exit(0)\n"
+    "    os.waitpid(pid, 0); return seconds",
+])
+def test_the_cost_cannot_be_hidden(session, trick):
+    session.run_cell(BUSY + "\n" + trick, 5)
+    _, used, status = RemoteFunction(session, "busy").measure_cpu(
+        (0.4,), {}, budget=5.0)
+    assert status == "ok" and used >= 0.3, used
+    _, _, status = RemoteFunction(session, "busy").measure_cpu(
+        (0.4,), {}, budget=0.1)
+    assert status == "over"
+
+
+def test_a_call_that_ignores_the_interrupt_loses_its_worker(session):
+    session.run_cell(BUSY + "import signal\n_busy = busy\n"
+                     "def busy(seconds):\n"
+                     "    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+                     "    return _busy(seconds)", 5)
+    started = time.monotonic()
+    result, _, status = RemoteFunction(session, "busy").measure_cpu(
+        (30.0,), {}, budget=0.1)
+    assert (result, status) == (None, "over")
+    assert time.monotonic() - started < 5.0
+    assert session.lost is not None and session.lost.kind == "timeout"
+    assert str(session.lost) == INTERRUPT_IGNORED
 
 
 def test_a_dying_worker_ends_the_session_not_the_grader(session):

@@ -23,6 +23,7 @@ EXTREMES = np.array([-1e4, -1000.0, -50.0, -1e-3, 1e-3, 50.0, 1000.0, 1e4])
 PARAMS = {"leaky_relu": ("alpha", (0.2,)), "elu": ("alpha", (0.5, 2.0))}
 #: names whose function has a kink at 0
 KINKED = {"relu", "leaky_relu", "elu", "prelu"}
+LARGE_PIECES = "pieces X @ W + b of size up to 1e4"
 
 
 def _x(offset: int, shape=(3, 4), scale: float = 2.0) -> np.ndarray:
@@ -61,7 +62,8 @@ def values(func, name: str) -> None:
     extreme input, for every parameter value."""
     ref_f = getattr(ref, name)
     for args, label in _variants(name):
-        for offset, shape in ((1, (3, 4)), (2, (7,)), (3, (2, 3, 2))):
+        for offset, shape in ((1, (3, 4)), (2, (7,)), (3, (2, 3, 2)),
+                              (4, ())):
             x = _x(offset, shape)
             expect_close(call(func, x, *args), ref_f(x, *args),
                          what=f"{name}(x){label}", shape_of="x",
@@ -93,6 +95,10 @@ def derivative(func_grad, name: str) -> None:
                  f"{extremes.shape}: it must work elementwise.")
         _expect_entries(got, ref_grad(extremes, *args), extremes,
                         what=f"{name}_grad(x){label}")
+        x0 = _x(11, ())
+        expect_close(call(func_grad, x0, *args), ref_grad(x0, *args),
+                     what=f"{name}_grad(x){label}", shape_of="x",
+                     context="x of shape (), a 0-d array")
 
 
 # -- PReLU -----------------------------------------------------------------
@@ -103,6 +109,9 @@ def prelu_values(prelu) -> None:
         x = _x(offset, (4, 3))
         expect_close(call(prelu, x, alpha), ref.prelu(x, alpha),
                      what=f"prelu(x, alpha={alpha})", shape_of="x")
+        got = np.asarray(call(prelu, EXTREMES, alpha), dtype=np.float64)
+        _expect_entries(got, ref.prelu(EXTREMES, alpha), EXTREMES,
+                        what=f"prelu(x, alpha={alpha})")
 
 
 def prelu_grads_values(prelu_grads) -> None:
@@ -122,11 +131,19 @@ def prelu_grads_values(prelu_grads) -> None:
                      context="dalpha holds d prelu(x_i) / d alpha for every "
                      "entry, compared with central differences in alpha")
         expect_close(dalpha, ref_dalpha, what="dalpha", rtol=1e-12)
+        extremes = EXTREMES[np.abs(EXTREMES) > KINK_MARGIN]
+        dx, dalpha = expect_pair(call(prelu_grads, extremes, alpha),
+                                 what="prelu_grads")
+        for name, got, right in zip(("dx", "dalpha"), (dx, dalpha),
+                                    ref.prelu_grads(extremes, alpha)):
+            _expect_entries(np.asarray(got, dtype=np.float64), right,
+                            extremes, what=f"{name} (alpha={alpha})")
 
 
 # -- maxout ----------------------------------------------------------------
 
-def maxout_inputs(offset: int, N: int = 5, D: int = 3, M: int = 4):
+def maxout_inputs(offset: int, N: int = 5, D: int = 3, M: int = 4,
+                  scale: float = 1.0):
     """(X, W1, b1, W2, b2, dout) with the two pieces never within
     KINK_MARGIN of each other, and each piece the maximum somewhere in
     every column (with N >= 2): else a right gradient could look like the
@@ -134,8 +151,9 @@ def maxout_inputs(offset: int, N: int = 5, D: int = 3, M: int = 4):
     rng = seeded(SEED, offset)
     while True:
         X = rng.normal(size=(N, D))
-        W1, W2 = rng.normal(size=(D, M)), rng.normal(size=(D, M))
-        b1, b2 = rng.normal(size=M), rng.normal(size=M)
+        W1 = scale * rng.normal(size=(D, M))
+        W2 = scale * rng.normal(size=(D, M))
+        b1, b2 = scale * rng.normal(size=M), scale * rng.normal(size=M)
         gap = (X @ W1 + b1) - (X @ W2 + b2)
         mixed = N < 2 or ((gap > 0).any(axis=0).all()
                           and (gap < 0).any(axis=0).all())
@@ -149,18 +167,27 @@ def maxout_values(maxout) -> None:
     expect_close(call(maxout, X, W1, b1, W2, b2),
                  ref.maxout(X, W1, b1, W2, b2), what="maxout(...)",
                  context="shape (N, M) = (5, 4)")
+    X, W1, b1, W2, b2, _ = maxout_inputs(33, scale=3000.0)
+    expect_close(call(maxout, X, W1, b1, W2, b2),
+                 ref.maxout(X, W1, b1, W2, b2), what="maxout(...)",
+                 context=LARGE_PIECES)
 
 
 BACKWARD_NAMES = ("dX", "dW1", "db1", "dW2", "db2")
 
 
-def maxout_backward_values(maxout_backward) -> None:
-    """All five gradients match central differences, and exactly."""
-    X, W1, b1, W2, b2, dout = maxout_inputs(31)
-    got = call(maxout_backward, dout, X, W1, b1, W2, b2)
+def _five_gradients(got) -> tuple:
+    """maxout_backward's five gradients, or a CheckFailed."""
     if not isinstance(got, (tuple, list)) or len(got) != 5:
         fail("maxout_backward should return the tuple (dX, dW1, db1, dW2, "
              "db2).")
+    return tuple(got)
+
+
+def maxout_backward_values(maxout_backward) -> None:
+    """All five gradients match central differences, and exactly."""
+    X, W1, b1, W2, b2, dout = maxout_inputs(31)
+    got = _five_gradients(call(maxout_backward, dout, X, W1, b1, W2, b2))
     right = ref.maxout_backward(dout, X, W1, b1, W2, b2)
     params = [X, W1, b1, W2, b2]
     for k in (1, 3):  # a gradient sent to both pieces is a classic
@@ -176,25 +203,36 @@ def maxout_backward_values(maxout_backward) -> None:
 
         expect_gradient(value, f, params[k], right[k], what=name,
                         shape_of=name[1:], of="sum(dout * maxout(...))")
+    X, W1, b1, W2, b2, dout = maxout_inputs(34, scale=3000.0)
+    for name, got, right in zip(BACKWARD_NAMES, _five_gradients(call(
+            maxout_backward, dout, X, W1, b1, W2, b2)),
+            ref.maxout_backward(dout, X, W1, b1, W2, b2)):
+        expect_close(got, right, what=name, context=LARGE_PIECES)
     X, W1, b1, W2, b2, dout = maxout_inputs(32, N=1, D=2000, M=10)
     expect_affordable(maxout_backward, dout, X, W1, b1, W2, b2,
                       name="maxout_backward",
-                      parameters=X.size + 2 * (W1.size + b1.size))
+                      parameters=X.size + 2 * (W1.size + b1.size),
+                      evaluate=lambda: float(np.sum(
+                          dout * ref.maxout(X, W1, b1, W2, b2))),
+                      reference=ref.maxout_backward, parts=BACKWARD_NAMES)
 
 
 def inputs_unmodified(**functions) -> None:
     """No function changes its input arrays."""
     x = _x(40, (3, 4))
     for name, func in functions.items():
+        right = getattr(ref, name)
         if name in ("prelu", "prelu_grads"):
-            expect_unmodified(func, (x, 0.3), ("x", "alpha"), name)
+            expect_unmodified(func, (x, 0.3), ("x", "alpha"), name, right,
+                              parts=("dx", "dalpha"))
         elif name == "maxout":
             X, W1, b1, W2, b2, _ = maxout_inputs(41)
             expect_unmodified(func, (X, W1, b1, W2, b2),
-                              ("X", "W1", "b1", "W2", "b2"), name)
+                              ("X", "W1", "b1", "W2", "b2"), name, right)
         elif name == "maxout_backward":
             X, W1, b1, W2, b2, dout = maxout_inputs(42)
             expect_unmodified(func, (dout, X, W1, b1, W2, b2),
-                              ("dout", "X", "W1", "b1", "W2", "b2"), name)
+                              ("dout", "X", "W1", "b1", "W2", "b2"), name,
+                              right, parts=BACKWARD_NAMES)
         else:
-            expect_unmodified(func, (x,), ("x",), name)
+            expect_unmodified(func, (x,), ("x",), name, right)

@@ -6,8 +6,10 @@ import numpy as np
 from ..diagnose import COMMON_FACTORS, factor_hints
 from ..reference import backprop as ref
 from .common import (call, expect_affordable, expect_close,
-                     expect_consistent, expect_gradient, expect_scalar,
-                     expect_unmodified, fail, known_mistake, seeded)
+                     expect_consistent, expect_gradient, expect_real_partner,
+                     expect_right, expect_scalar, expect_stable,
+                     expect_unmodified, expect_varying_loss, fail,
+                     known_mistake, seeded)
 
 SEED = 20261206
 
@@ -31,10 +33,16 @@ def _tuple(value, n: int, what: str) -> tuple:
     return tuple(value)
 
 
-def _grads(mlp_loss_and_grads, Wh, Wo, X, Y):
+GRAD_PARTS = ("the loss", "dWh", "dWo")
+
+
+def _grads(mlp_loss_and_grads, Wh, Wo, X, Y, strict: bool = True):
+    """(loss, dWh, dWo); the loss must be a float unless not ``strict``
+    (the cells that judge a gradient)."""
     loss, dWh, dWo = _tuple(call(mlp_loss_and_grads, Wh, Wo, X, Y), 3,
                             "mlp_loss_and_grads")
-    return expect_scalar(loss, what="the loss"), dWh, dWo
+    return (expect_scalar(loss, what="the loss") if strict else loss), \
+        dWh, dWo
 
 
 # -- mlp_forward -------------------------------------------------------------
@@ -55,16 +63,22 @@ def mlp_forward_values(mlp_forward) -> None:
 def mlp_loss_value(mlp_loss_and_grads) -> None:
     """L = 1/2 sum_i sum_c (Yhat - Y)^2, a sum over the batch."""
     Wh, Wo, X, Y = net_inputs(2)
-    loss, _, _ = _grads(mlp_loss_and_grads, Wh, Wo, X, Y)
+    loss, dWh, dWo = _grads(mlp_loss_and_grads, Wh, Wo, X, Y)
+    right = ref.mlp_loss_and_grads(Wh, Wo, X, Y)
     N, C = Y.shape
     factors = {**COMMON_FACTORS,
                "1/N": (1.0 / N, "The lecture's loss is a sum over the "
                        "samples, not a mean."),
                "1/(NC)": (1.0 / (N * C), "The loss is a sum over samples "
                           "and outputs, not a mean.")}
-    expect_close(loss, ref.mlp_loss_and_grads(Wh, Wo, X, Y)[0],
+    expect_close(loss, right[0],
                  what="the loss", factors=factors,
                  context="L = 1/2 sum_i sum_c (Yhat[i, c] - Y[i, c])^2")
+    for value, expected, name in ((dWh, right[1], "dWh"),
+                                  (dWo, right[2], "dWo")):
+        expect_real_partner(value, expected, what=name,
+                            function="mlp_loss_and_grads",
+                            paid="the loss's test")
 
 
 def _output_mistakes(Wh, Wo, X, Y):
@@ -87,7 +101,8 @@ def _hidden_mistakes(Wh, Wo, X, Y):
 def mlp_grad_Wo(mlp_loss_and_grads) -> None:
     """dWo matches central differences of the loss, and exactly."""
     Wh, Wo, X, Y = net_inputs(3)
-    _, _, dWo = _grads(mlp_loss_and_grads, Wh, Wo, X, Y)
+    loss, _, dWo = _grads(mlp_loss_and_grads, Wh, Wo, X, Y, strict=False)
+    _expect_real_loss(mlp_loss_and_grads, loss, Wh, Wo, X, Y)
     hint = known_mistake(dWo, _output_mistakes(Wh, Wo, X, Y))
     if hint:
         fail(hint)
@@ -95,13 +110,14 @@ def mlp_grad_Wo(mlp_loss_and_grads) -> None:
                     Wo, ref.mlp_loss_and_grads(Wh, Wo, X, Y)[2], what="dWo",
                     factors=factor_hints(X.shape[0]), shape_of="Wo",
                     of="the loss")
-    _affordable(mlp_loss_and_grads)
+    _affordable(mlp_loss_and_grads, (None, None, "dWo"))
 
 
 def mlp_grad_Wh(mlp_loss_and_grads) -> None:
     """dWh matches central differences of the loss, and exactly."""
     Wh, Wo, X, Y = net_inputs(4)
-    _, dWh, _ = _grads(mlp_loss_and_grads, Wh, Wo, X, Y)
+    loss, dWh, _ = _grads(mlp_loss_and_grads, Wh, Wo, X, Y, strict=False)
+    _expect_real_loss(mlp_loss_and_grads, loss, Wh, Wo, X, Y)
     hint = known_mistake(dWh, _hidden_mistakes(Wh, Wo, X, Y))
     if hint:
         fail(hint)
@@ -109,27 +125,73 @@ def mlp_grad_Wh(mlp_loss_and_grads) -> None:
                     Wh, ref.mlp_loss_and_grads(Wh, Wo, X, Y)[1], what="dWh",
                     factors=factor_hints(X.shape[0]), shape_of="Wh",
                     of="the loss")
-    _affordable(mlp_loss_and_grads)
+    _affordable(mlp_loss_and_grads, (None, "dWh", None))
 
 
-def _affordable(mlp_loss_and_grads) -> None:
+def _expect_real_loss(mlp_loss_and_grads, loss, Wh, Wo, X, Y) -> None:
+    """The gradient cells pay only when the loss is not a placeholder."""
+    Wh2 = 2.0 * Wh
+    expect_varying_loss(loss, _grads(mlp_loss_and_grads, Wh2, Wo, X, Y,
+                                     strict=False)[0],
+                        ref.mlp_loss_and_grads(Wh, Wo, X, Y)[0],
+                        ref.mlp_loss_and_grads(Wh2, Wo, X, Y)[0],
+                        function="mlp_loss_and_grads",
+                        paid="the gradient's test")
+
+
+def _affordable(mlp_loss_and_grads, parts) -> None:
     """The cost check: one sample, 16,000 hidden and 20,000 output
-    weights."""
+    weights; ``parts`` names the gradient judged there."""
     Wh, Wo, X, Y = net_inputs(6, N=1, D=4, M=4000, C=5)
     expect_affordable(mlp_loss_and_grads, Wh, Wo, X, Y,
-                      name="mlp_loss_and_grads", parameters=Wh.size + Wo.size)
+                      name="mlp_loss_and_grads", parameters=Wh.size + Wo.size,
+                      evaluate=lambda: float(0.5 * np.sum(
+                          (ref.mlp_forward(Wh, Wo, X)[1] - Y) ** 2)),
+                      reference=ref.mlp_loss_and_grads,
+                      parts=parts)
 
 
 def mlp_grads_consistent(mlp_loss_and_grads) -> None:
     """Both gradients are those of the student's own loss."""
     Wh, Wo, X, Y = net_inputs(5, N=4, D=3, M=3, C=2)
-    _, dWh, dWo = _grads(mlp_loss_and_grads, Wh, Wo, X, Y)
+    loss, dWh, dWo = _grads(mlp_loss_and_grads, Wh, Wo, X, Y)
+    right = [(got, expected, name) for got, expected, name in zip(
+        (loss, dWh, dWo), ref.mlp_loss_and_grads(Wh, Wo, X, Y), GRAD_PARTS)]
     expect_consistent(dWh, lambda v: _grads(mlp_loss_and_grads, v, Wo, X,
                                             Y)[0], Wh, what="dWh",
-                      of="loss", factors=factor_hints(X.shape[0]))
+                      of="loss", factors=factor_hints(X.shape[0]),
+                      right=right)
     expect_consistent(dWo, lambda v: _grads(mlp_loss_and_grads, Wh, v, X,
                                             Y)[0], Wo, what="dWo",
-                      of="loss", factors=factor_hints(X.shape[0]))
+                      of="loss", factors=factor_hints(X.shape[0]),
+                      right=right)
+
+
+def mlp_stable(mlp_forward, mlp_loss_and_grads) -> None:
+    """Forward pass, loss and gradients are finite and accurate when the
+    pre-activations X @ Wh.T and H @ Wo.T reach 1e4."""
+    Wh, Wo, X, Y = net_inputs(7)
+    Wh, Wo = 3000.0 * Wh, 3000.0 * Wo
+    Wh0, Wo0, X0, Y0 = net_inputs(8)
+    context = ("pre-activations of size up to 1e4: use a sigmoid that "
+               "stays finite for any z, such as the notebook's sigmoid or "
+               "1 / (1 + exp(-z)), not exp(z) / (1 + exp(z))")
+    got = _tuple(call(mlp_forward, Wh, Wo, X), 2, "mlp_forward")
+    got0 = _tuple(call(mlp_forward, Wh0, Wo0, X0), 2, "mlp_forward")
+    for k, (name, right, right0) in enumerate(zip(
+            ("H", "Yhat"), ref.mlp_forward(Wh, Wo, X),
+            ref.mlp_forward(Wh0, Wo0, X0))):
+        expect_stable(got[k], right, what=f"{name} of mlp_forward",
+                      ordinary=(got0[k], right0), context=context)
+    got = _grads(mlp_loss_and_grads, Wh, Wo, X, Y)
+    got0 = _grads(mlp_loss_and_grads, Wh0, Wo0, X0, Y0)
+    for k, (name, right, right0) in enumerate(zip(
+            GRAD_PARTS, ref.mlp_loss_and_grads(Wh, Wo, X, Y),
+            ref.mlp_loss_and_grads(Wh0, Wo0, X0, Y0))):
+        # rtol 1e-5: this cell judges stability; exactness is the
+        # gradient cells' job (central differences are off by ~1e-7 here)
+        expect_stable(got[k], right, what=name, atol=1e-12, rtol=1e-5,
+                      ordinary=(got0[k], right0), context=context)
 
 
 # -- numerical_gradient ------------------------------------------------------
@@ -185,21 +247,24 @@ def numerical_gradient_step(numerical_gradient) -> None:
 
 def numerical_gradient_restores(numerical_gradient) -> None:
     """theta holds exactly its old values afterwards."""
-    f, _, theta = _cubic_problem(12, shape=(3, 4))
+    f, exact, theta = _cubic_problem(12, shape=(3, 4))
     before = theta.copy()
-    call(numerical_gradient, f, theta, copy_args=False)
+    got = call(numerical_gradient, f, theta, copy_args=False)
     if not np.array_equal(theta, before):
         worst = float(np.max(np.abs(theta - before)))
         fail("numerical_gradient changed theta (largest change "
              f"{worst:.3g}). Save theta[k] before the step and assign the "
              "saved value back afterwards: undoing the step by arithmetic, "
              "(x + h) - h, does not always give x back in floating point.")
+    expect_right(got, exact, what="numerical_gradient(f, theta)", rtol=1e-7,
+                 why="Restoring theta counts only with the right gradient.")
 
 
 def inputs_unmodified(mlp_forward, mlp_loss_and_grads) -> None:
     """The network functions do not change their input arrays."""
     Wh, Wo, X, Y = net_inputs(20)
     expect_unmodified(mlp_forward, (Wh, Wo, X), ("Wh", "Wo", "X"),
-                      "mlp_forward")
+                      "mlp_forward", ref.mlp_forward, parts=("H", "Yhat"))
     expect_unmodified(mlp_loss_and_grads, (Wh, Wo, X, Y),
-                      ("Wh", "Wo", "X", "Y"), "mlp_loss_and_grads")
+                      ("Wh", "Wo", "X", "Y"), "mlp_loss_and_grads",
+                      ref.mlp_loss_and_grads, parts=GRAD_PARTS)

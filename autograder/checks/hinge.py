@@ -13,7 +13,8 @@ from ..gradcheck import away_from
 from ..reference import hinge as ref
 from .common import (NUMERIC_RTOL, call, expect_affordable, expect_close,
                      expect_consistent, expect_gradient, expect_pair,
-                     expect_scalar, expect_unmodified, fail, seeded)
+                     expect_real_partner, expect_scalar, expect_unmodified,
+                     expect_varying_loss, fail, seeded)
 
 SEED = 20261205
 #: Smallest |margin| allowed in a check input: central differences with
@@ -21,44 +22,68 @@ SEED = 20261205
 KINK_MARGIN = 0.05
 
 
+#: Weight scale of the large-input cases: scores of size up to ~1e4.
+LARGE = 2000.0
+
+
 def svm_inputs(offset: int, N: int = 8, D: int = 5, C: int = 4,
-               delta: float = 1.0):
-    """(W, X, y) whose margins s_j - s_y + delta all avoid 0."""
+               delta: float = 1.0, w_scale: float = 0.5,
+               also_at: float | None = None):
+    """(W, X, y) whose margins s_j - s_y + delta all avoid 0; with
+    ``also_at``, the margins with that delta avoid 0 too, and some are
+    positive with one delta and negative with the other (so that a
+    gradient that ignores delta shows)."""
     rng = seeded(SEED, offset)
     while True:
         X = rng.normal(size=(N, D))
-        W = 0.5 * rng.normal(size=(D, C))
+        W = w_scale * rng.normal(size=(D, C))
         y = rng.permutation(np.arange(N) % C)
         S = X @ W
-        margins = S - S[np.arange(N), y][:, None] + delta
-        margins[np.arange(N), y] = 1.0
-        if away_from(margins, [0.0], KINK_MARGIN).all():
+        diff = S - S[np.arange(N), y][:, None]
+        diff[np.arange(N), y] = 1.0 - delta
+        ok = away_from(diff + delta, [0.0], KINK_MARGIN).all()
+        if also_at is not None:
+            ok = ok and away_from(diff + also_at, [0.0], KINK_MARGIN).all() \
+                and ((diff + delta > 0) != (diff + also_at > 0)).sum() >= 2
+        if ok:
             return W, X, y
 
 
-def multilabel_inputs(offset: int, N: int = 7, D: int = 4, C: int = 3):
+def multilabel_inputs(offset: int, N: int = 7, D: int = 4, C: int = 3,
+                      w_scale: float = 0.5):
     """(W, X, Y) with Y in {-1, +1} and 1 - Y * S away from 0."""
     rng = seeded(SEED, offset)
     while True:
         X = rng.normal(size=(N, D))
-        W = 0.5 * rng.normal(size=(D, C))
+        W = w_scale * rng.normal(size=(D, C))
         Y = np.where(rng.random((N, C)) < 0.5, -1.0, 1.0)
         if away_from(1.0 - Y * (X @ W), [0.0], KINK_MARGIN).all():
             return W, X, Y
 
 
-def regression_inputs(offset: int, N: int = 6, C: int = 3):
+def regression_inputs(offset: int, N: int = 6, C: int = 3,
+                      scale: float = 1.0):
     """(S, Y) with every residual S - Y at least KINK_MARGIN from 0."""
     rng = seeded(SEED, offset)
-    S = rng.normal(size=(N, C))
+    S = scale * rng.normal(size=(N, C))
     R = rng.normal(size=(N, C))
-    R = np.where(np.abs(R) < KINK_MARGIN, R + np.sign(R + 1e-12), R)
+    R = scale * np.where(np.abs(R) < KINK_MARGIN, R + np.sign(R + 1e-12), R)
     return S, S - R
 
 
-def _pair(func, *args, name: str):
+def _expect_at_scale(got, right, *, what: str) -> None:
+    """A value at scores of size ~1e4, where the mathematical result is
+    finite: no overflow, no lost precision."""
+    expect_close(got, right, what=what, context="scores of size up to "
+                 "1e4: every formula here is exact at any scale, so an "
+                 "error means something overflowed or was clipped")
+
+
+def _pair(func, *args, name: str, strict: bool = True):
+    """(loss, gradient); the loss must be a float unless not ``strict``
+    (the cells that judge the gradient)."""
     loss, grad = expect_pair(call(func, *args), what=name)
-    return expect_scalar(loss, what="the loss"), grad
+    return (expect_scalar(loss, what="the loss") if strict else loss), grad
 
 
 # -- svm_loss ----------------------------------------------------------------
@@ -68,8 +93,8 @@ def svm_loss_value(svm_loss) -> None:
     for offset, delta in ((1, 1.0), (2, 0.5)):
         W, X, y = svm_inputs(offset, delta=delta)
         args = (W, X, y) if delta == 1.0 else (W, X, y, delta)
-        loss, _ = _pair(svm_loss, *args, name="svm_loss")
-        right = ref.svm_loss(W, X, y, delta)[0]
+        loss, dW = _pair(svm_loss, *args, name="svm_loss")
+        right, right_dW = ref.svm_loss(W, X, y, delta)
         if np.isclose(loss - right, delta, rtol=1e-9):
             fail(f"the loss is {'Delta' if delta == 1 else 'delta'} too "
                  "large: the sum over j must skip the correct class "
@@ -77,13 +102,18 @@ def svm_loss_value(svm_loss) -> None:
         expect_close(loss, right, what="the loss",
                      factors=factor_hints(X.shape[0]),
                      context=f"delta={delta}")
+        expect_real_partner(dW, right_dW, what="dW", function="svm_loss",
+                            paid="the loss's test")
+    W, X, y = svm_inputs(8, w_scale=LARGE)
+    _expect_at_scale(_pair(svm_loss, W, X, y, name="svm_loss")[0],
+                     ref.svm_loss(W, X, y)[0], what="the loss")
 
 
 def _svm_probe(svm_loss) -> str | None:
     """Diagnosis of dW on one sample, where its class column stands out."""
     W, X, y = svm_inputs(3, N=1)
     try:
-        _, dW = _pair(svm_loss, W, X, y, name="svm_loss")
+        _, dW = _pair(svm_loss, W, X, y, name="svm_loss", strict=False)
     except AssertionError:
         return None
     return diagnose(dW, ref.svm_loss(W, X, y)[1], what="dW",
@@ -94,7 +124,11 @@ def _svm_probe(svm_loss) -> str | None:
 def svm_loss_gradient(svm_loss) -> None:
     """dW matches central differences away from kinks, and exactly."""
     W, X, y = svm_inputs(4)
-    _, dW = _pair(svm_loss, W, X, y, name="svm_loss")
+    loss, dW = _pair(svm_loss, W, X, y, name="svm_loss", strict=False)
+    W2 = svm_inputs(7)[0]
+    expect_varying_loss(loss, _pair(svm_loss, W2, X, y, name="svm_loss", strict=False)[0],
+                        ref.svm_loss(W, X, y)[0], ref.svm_loss(W2, X, y)[0],
+                        function="svm_loss", paid="the gradient's test")
     numeric_msg = diagnose(dW, ref.svm_loss(W, X, y)[1], what="dW",
                            rtol=NUMERIC_RTOL, shape_of="W",
                            factors=factor_hints(X.shape[0]))
@@ -106,18 +140,40 @@ def svm_loss_gradient(svm_loss) -> None:
                     ref.svm_loss(W, X, y)[1], what="dW",
                     factors=factor_hints(X.shape[0]), shape_of="W",
                     of="the loss")
-    W, X, y = svm_inputs(6, N=1, D=4000, C=5)
-    expect_affordable(svm_loss, W, X, y, name="svm_loss", parameters=W.size)
+    W, X, y = svm_inputs(2, delta=0.5, also_at=1.0)
+    expect_gradient(_pair(svm_loss, W, X, y, 0.5, name="svm_loss", strict=False)[1],
+                    lambda v: ref.svm_loss(v, X, y, 0.5)[0], W,
+                    ref.svm_loss(W, X, y, 0.5)[1], what="dW with delta=0.5",
+                    factors=factor_hints(X.shape[0]), shape_of="W",
+                    of="the loss")
+    W, X, y = svm_inputs(9, w_scale=LARGE)
+    _expect_at_scale(_pair(svm_loss, W, X, y, name="svm_loss", strict=False)[1],
+                     ref.svm_loss(W, X, y)[1], what="dW")
+    W, X, y = svm_inputs(6, N=1, D=10_000, C=5)
+    expect_affordable(svm_loss, W, X, y, name="svm_loss", parameters=W.size,
+                      evaluate=lambda: _svm_loss_only(W, X, y),
+                      reference=ref.svm_loss, parts=(None, "dW"))
+
+
+def _svm_loss_only(W, X, y) -> float:
+    """One evaluation of the loss, as finite differences would need."""
+    S = X @ W
+    rows = np.arange(len(y))
+    margins = np.maximum(0.0, S - S[rows, y][:, None] + 1.0)
+    return float((margins.sum() - len(y)) / len(y))
 
 
 def svm_loss_consistent(svm_loss) -> None:
     """dW is the gradient of the student's own loss."""
     W, X, y = svm_inputs(5, N=5, D=3, C=3)
-    _, dW = _pair(svm_loss, W, X, y, name="svm_loss")
+    loss, dW = _pair(svm_loss, W, X, y, name="svm_loss")
+    right_loss, right_dW = ref.svm_loss(W, X, y)
     expect_consistent(dW, lambda v: _pair(svm_loss, v, X, y,
                                           name="svm_loss")[0],
                       W, what="dW", of="loss",
-                      factors=factor_hints(X.shape[0]))
+                      factors=factor_hints(X.shape[0]),
+                      right=[(loss, right_loss, "the loss"),
+                             (dW, right_dW, "dW")])
 
 
 # -- multilabel_hinge_loss ---------------------------------------------------
@@ -125,25 +181,48 @@ def svm_loss_consistent(svm_loss) -> None:
 def multilabel_value(multilabel_hinge_loss) -> None:
     """The mean over samples of the per-label hinge losses."""
     W, X, Y = multilabel_inputs(10)
-    loss, _ = _pair(multilabel_hinge_loss, W, X, Y,
-                    name="multilabel_hinge_loss")
-    expect_close(loss, ref.multilabel_hinge_loss(W, X, Y)[0],
+    loss, dW = _pair(multilabel_hinge_loss, W, X, Y,
+                     name="multilabel_hinge_loss")
+    right_loss, right_dW = ref.multilabel_hinge_loss(W, X, Y)
+    expect_close(loss, right_loss,
                  what="the loss", factors=factor_hints(X.shape[0]),
                  context="L = (1/N) sum_i sum_j max(0, 1 - Y_ij S_ij)")
+    expect_real_partner(dW, right_dW, what="dW",
+                        function="multilabel_hinge_loss",
+                        paid="the loss's test")
+    W, X, Y = multilabel_inputs(15, w_scale=LARGE)
+    _expect_at_scale(_pair(multilabel_hinge_loss, W, X, Y,
+                           name="multilabel_hinge_loss")[0],
+                     ref.multilabel_hinge_loss(W, X, Y)[0], what="the loss")
 
 
 def multilabel_gradient(multilabel_hinge_loss) -> None:
     """dW matches central differences away from kinks, and exactly."""
     W, X, Y = multilabel_inputs(11)
-    _, dW = _pair(multilabel_hinge_loss, W, X, Y,
-                  name="multilabel_hinge_loss")
+    loss, dW = _pair(multilabel_hinge_loss, W, X, Y,
+                     name="multilabel_hinge_loss", strict=False)
+    W2 = multilabel_inputs(14)[0]
+    expect_varying_loss(loss, _pair(multilabel_hinge_loss, W2, X, Y,
+                                    name="multilabel_hinge_loss", strict=False)[0],
+                        ref.multilabel_hinge_loss(W, X, Y)[0],
+                        ref.multilabel_hinge_loss(W2, X, Y)[0],
+                        function="multilabel_hinge_loss",
+                        paid="the gradient's test")
     expect_gradient(dW, lambda v: ref.multilabel_hinge_loss(v, X, Y)[0], W,
                     ref.multilabel_hinge_loss(W, X, Y)[1], what="dW",
                     factors=factor_hints(X.shape[0]), shape_of="W",
                     of="the loss")
-    W, X, Y = multilabel_inputs(13, N=1, D=4000, C=5)
+    W, X, Y = multilabel_inputs(16, w_scale=LARGE)
+    _expect_at_scale(_pair(multilabel_hinge_loss, W, X, Y,
+                           name="multilabel_hinge_loss", strict=False)[1],
+                     ref.multilabel_hinge_loss(W, X, Y)[1], what="dW")
+    W, X, Y = multilabel_inputs(13, N=1, D=10_000, C=5)
     expect_affordable(multilabel_hinge_loss, W, X, Y,
-                      name="multilabel_hinge_loss", parameters=W.size)
+                      name="multilabel_hinge_loss", parameters=W.size,
+                      evaluate=lambda: float(np.maximum(
+                          0.0, 1.0 - Y * (X @ W)).sum() / len(X)),
+                      reference=ref.multilabel_hinge_loss,
+                      parts=(None, "dW"))
 
 
 # -- regression_loss ---------------------------------------------------------
@@ -153,10 +232,20 @@ def regression_value(regression_loss) -> None:
     for offset, q in ((20, 2), (21, 1)):
         S, Y = regression_inputs(offset)
         args = (S, Y) if q == 2 else (S, Y, 1)
-        loss, _ = _pair(regression_loss, *args, name="regression_loss")
-        expect_close(loss, ref.regression_loss(S, Y, q)[0],
+        loss, dS = _pair(regression_loss, *args, name="regression_loss")
+        right_loss, right_dS = ref.regression_loss(S, Y, q)
+        expect_close(loss, right_loss,
                      what="the loss", factors=factor_hints(S.shape[0]),
                      context=f"q={q}")
+        expect_real_partner(dS, right_dS, what="dS",
+                            function="regression_loss",
+                            paid="the loss's test")
+        S, Y = regression_inputs(offset + 4, scale=1e4)
+        args = (S, Y) if q == 2 else (S, Y, 1)
+        _expect_at_scale(_pair(regression_loss, *args,
+                               name="regression_loss")[0],
+                         ref.regression_loss(S, Y, q)[0],
+                         what=f"the loss for q={q}")
 
 
 def regression_gradient(regression_loss) -> None:
@@ -164,12 +253,23 @@ def regression_gradient(regression_loss) -> None:
     for offset, q in ((22, 2), (23, 1)):
         S, Y = regression_inputs(offset)
         args = (S, Y) if q == 2 else (S, Y, 1)
-        _, dS = _pair(regression_loss, *args, name="regression_loss")
+        loss, dS = _pair(regression_loss, *args, name="regression_loss", strict=False)
+        other = _pair(regression_loss, S + 0.5, Y, *args[2:],
+                      name="regression_loss", strict=False)[0]
+        expect_varying_loss(loss, other, ref.regression_loss(S, Y, q)[0],
+                            ref.regression_loss(S + 0.5, Y, q)[0],
+                            function="regression_loss",
+                            paid="the gradient's test")
         expect_gradient(dS, lambda v: ref.regression_loss(v, Y, q)[0], S,
                         ref.regression_loss(S, Y, q)[1],
                         what=f"dS for q={q}",
                         factors=factor_hints(S.shape[0]), shape_of="S",
                         of="the loss")
+        S, Y = regression_inputs(offset + 4, scale=1e4)
+        args = (S, Y) if q == 2 else (S, Y, 1)
+        _expect_at_scale(_pair(regression_loss, *args,
+                               name="regression_loss", strict=False)[1],
+                         ref.regression_loss(S, Y, q)[1], what=f"dS for q={q}")
 
 
 # -- zero_one_loss -----------------------------------------------------------
@@ -181,42 +281,61 @@ def zero_one_value(zero_one_loss) -> None:
     S = rng.normal(size=(12, 4))
     y = rng.integers(0, 4, size=12)
     y[:3] = np.argmax(S[:3], axis=1)
-    got = expect_scalar(call(zero_one_loss, S, y), what="zero_one_loss")
-    expect_close(got, ref.zero_one_loss(S, y), what="zero_one_loss(S, y)",
-                 factors=factor_hints(12),
-                 context="the fraction of rows whose arg max is not y_i")
-    S_tie = np.array([[2.0, 2.0, 0.0], [1.0, 3.0, 3.0], [0.0, 0.0, 0.0]])
-    y_tie = np.array([0, 1, 0])
+    S2, y2 = S[::-1].copy(), np.roll(y, 5)
+    # both values first: a constant shows as one (common.trivial_answer)
+    got, got2 = (expect_scalar(call(zero_one_loss, *args),
+                               what="zero_one_loss")
+                 for args in ((S, y), (S2, y2)))
+    for value, args in ((got, (S, y)), (got2, (S2, y2))):
+        expect_close(value, ref.zero_one_loss(*args),
+                     what="zero_one_loss(S, y)", factors=factor_hints(12),
+                     context="the fraction of rows whose arg max is not y_i")
+    S_tie = np.array([[2.0, 2.0, 0.0], [1.0, 3.0, 3.0], [0.0, 0.0, 0.0],
+                      [5.0, 1.0, 5.0], [0.0, 4.0, 4.0]])
+    y_tie = np.array([0, 1, 0, 2, 2])
     got = expect_scalar(call(zero_one_loss, S_tie, y_tie),
                         what="zero_one_loss")
     expect_close(got, ref.zero_one_loss(S_tie, y_tie),
                  what="zero_one_loss(S, y)",
                  context="tied scores: the first arg max is the prediction")
+    S = 5e3 * rng.normal(size=(12, 4))
+    y = rng.integers(0, 4, size=12)
+    y[:4] = np.argmax(S[:4], axis=1)
+    _expect_at_scale(expect_scalar(call(zero_one_loss, S, y),
+                                   what="zero_one_loss"),
+                     ref.zero_one_loss(S, y), what="zero_one_loss(S, y)")
 
 
 def inputs_unmodified(svm_loss, multilabel_hinge_loss, regression_loss,
                       zero_one_loss) -> None:
     """No function changes its input arrays."""
     W, X, y = svm_inputs(40)
-    expect_unmodified(svm_loss, (W, X, y), ("W", "X", "y"), "svm_loss")
+    expect_unmodified(svm_loss, (W, X, y), ("W", "X", "y"), "svm_loss",
+                      ref.svm_loss, parts=("the loss", "dW"))
     W, X, Y = multilabel_inputs(41)
     expect_unmodified(multilabel_hinge_loss, (W, X, Y), ("W", "X", "Y"),
-                      "multilabel_hinge_loss")
+                      "multilabel_hinge_loss", ref.multilabel_hinge_loss,
+                      parts=("the loss", "dW"))
     S, Y = regression_inputs(42)
-    expect_unmodified(regression_loss, (S, Y), ("S", "Y"), "regression_loss")
+    expect_unmodified(regression_loss, (S, Y), ("S", "Y"), "regression_loss",
+                      ref.regression_loss, parts=("the loss", "dS"))
     expect_unmodified(regression_loss, (S, Y, 1), ("S", "Y", "q"),
-                      "regression_loss")
+                      "regression_loss", ref.regression_loss,
+                      parts=("the loss", "dS"))
     S = seeded(SEED, 43).normal(size=(5, 3))
     expect_unmodified(zero_one_loss, (S, np.array([0, 1, 2, 0, 1])),
-                      ("S", "y"), "zero_one_loss")
+                      ("S", "y"), "zero_one_loss", ref.zero_one_loss)
 
 
 def multilabel_consistent(multilabel_hinge_loss) -> None:
     """dW is the gradient of the student's own multilabel loss."""
     W, X, Y = multilabel_inputs(12, N=5, D=3, C=3)
-    _, dW = _pair(multilabel_hinge_loss, W, X, Y,
-                  name="multilabel_hinge_loss")
+    loss, dW = _pair(multilabel_hinge_loss, W, X, Y,
+                     name="multilabel_hinge_loss")
+    right_loss, right_dW = ref.multilabel_hinge_loss(W, X, Y)
     expect_consistent(dW, lambda v: _pair(multilabel_hinge_loss, v, X, Y,
                                           name="multilabel_hinge_loss")[0],
                       W, what="dW", of="loss",
-                      factors=factor_hints(X.shape[0]))
+                      factors=factor_hints(X.shape[0]),
+                      right=[(loss, right_loss, "the loss"),
+                             (dW, right_dW, "dW")])

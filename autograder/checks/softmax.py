@@ -12,10 +12,10 @@ import numpy as np
 from ..diagnose import diagnose, factor_hints, log_base_hints
 from ..gradcheck import numeric_gradient, numeric_jacobian
 from ..reference import softmax as ref
-from .common import (NUMERIC_RTOL, agrees, call, expect_close,
-                     expect_exact_gradient, expect_pair, expect_scalar,
-                     expect_affordable, expect_stable, expect_unmodified,
-                     fail, seeded)
+from .common import (NUMERIC_RTOL, call, expect_affordable, expect_close,
+                     expect_exact_gradient, expect_pair, expect_real_partner,
+                     expect_right, expect_scalar, expect_stable,
+                     expect_unmodified, expect_varying_loss, fail, seeded)
 
 SEED = 20261128
 
@@ -67,10 +67,10 @@ def softmax_stable(softmax) -> None:
     for label, s in cases:
         T = 0.01 if "T = 0.01" in label else 1.0
         ordinary = _scores(20, s.shape, scale=2.0)
-        accurate = agrees(call(softmax, ordinary, T),
-                          ref.softmax(ordinary, T))
         expect_stable(call(softmax, s, T), ref.softmax(s, T),
-                      what="softmax(s)", accurate_when_small=accurate,
+                      what="softmax(s)",
+                      ordinary=(call(softmax, ordinary, T),
+                                ref.softmax(ordinary, T)),
                       context=f"{label}: subtract the maximum score first")
 
 
@@ -78,9 +78,14 @@ def softmax_stable(softmax) -> None:
 
 def logsumexp_values(logsumexp) -> None:
     """logsumexp is a float for 1-D scores and has shape (N,) for 2-D."""
-    s = _scores(7, (6,))
-    value = expect_scalar(call(logsumexp, s), what="logsumexp(s) of 1-D s")
+    s, s2 = _scores(7, (6,)), _scores(27, (6,))
+    # both values first: a constant shows as one (common.trivial_answer)
+    value, value2 = (expect_scalar(call(logsumexp, v),
+                                   what="logsumexp(s) of 1-D s")
+                     for v in (s, s2))
     expect_close(value, ref.logsumexp(s), what="logsumexp(s)",
+                 context="1-D scores")
+    expect_close(value2, ref.logsumexp(s2), what="logsumexp(s)",
                  context="1-D scores")
     S = _scores(8, (5, 4))
     expect_close(call(logsumexp, S), ref.logsumexp(S), what="logsumexp(S)",
@@ -95,13 +100,12 @@ def logsumexp_stable(logsumexp) -> None:
               np.array([-1e4, -1e4 + 1.0]))]
     for label, s in cases:
         ordinary = _scores(21, s.shape, scale=2.0)
-        accurate = agrees(call(logsumexp, ordinary),
-                          ref.logsumexp(ordinary))
         value = call(logsumexp, s)
         if s.ndim == 1:
             value = expect_scalar(value, what="logsumexp(s) of 1-D s")
         expect_stable(value, ref.logsumexp(s), what="logsumexp(s)",
-                      accurate_when_small=accurate,
+                      ordinary=(call(logsumexp, ordinary),
+                                ref.logsumexp(ordinary)),
                       context=f"{label}: use the max-subtraction trick")
 
 
@@ -123,6 +127,11 @@ def softmax_jacobian_consistent(softmax_jacobian, softmax) -> None:
     """The Jacobian is the derivative of the student's own softmax."""
     s = _scores(11, (4,), scale=1.5)
     J = call(softmax_jacobian, s)
+    why = ("The check of the Jacobian against your softmax counts only "
+           "when both are right.")
+    expect_right(call(softmax, s), ref.softmax(s), what="softmax(s)", why=why)
+    expect_right(J, ref.softmax_jacobian(s), what="softmax_jacobian(s)",
+                 why=why)
 
     def own_softmax(x):
         return np.asarray(call(softmax, x), dtype=np.float64)
@@ -136,22 +145,46 @@ def softmax_jacobian_consistent(softmax_jacobian, softmax) -> None:
                  "softmax")
 
 
+def softmax_jacobian_stable(softmax_jacobian) -> None:
+    """The Jacobian is finite and accurate for scores up to 1e4."""
+    ordinary = _scores(25, (5,), scale=1.5)
+    for label, s in [("scores of size 1e4",
+                      np.array([1e4, 1e4 - 1.0, -1e4, 0.0])),
+                     ("scores near -1e4", np.array([-1e4, -1e4 + 0.5])),
+                     ("random scores of size 5e3", _scores(26, (5,),
+                                                           scale=5e3))]:
+        expect_stable(call(softmax_jacobian, s), ref.softmax_jacobian(s),
+                      what="softmax_jacobian(s)",
+                      ordinary=(call(softmax_jacobian, ordinary),
+                                ref.softmax_jacobian(ordinary)),
+                      context=f"{label}: build the Jacobian from a stable "
+                      "softmax")
+
+
 # -- softmax_loss --------------------------------------------------------
 
-def _loss_and_grad(softmax_loss, W, X, y):
+LOSS_PARTS = ("the loss", "dW")
+
+
+def _loss_and_grad(softmax_loss, W, X, y, strict: bool = True):
+    """(loss, dW); the loss must be a float unless not ``strict`` (the
+    cells that judge dW)."""
     loss, dW = expect_pair(call(softmax_loss, W, X, y), what="softmax_loss")
-    return expect_scalar(loss, what="the loss"), dW
+    return (expect_scalar(loss, what="the loss") if strict else loss), dW
 
 
 def softmax_loss_value(softmax_loss) -> None:
     """The loss is the mean cross-entropy over the batch."""
     W, X, y = _loss_inputs(12)
-    loss, _ = _loss_and_grad(softmax_loss, W, X, y)
+    loss, dW = _loss_and_grad(softmax_loss, W, X, y)
     factors = {**factor_hints(X.shape[0]), **log_base_hints()}
-    expect_close(loss, ref.softmax_loss(W, X, y)[0], what="the loss",
+    right_loss, right_dW = ref.softmax_loss(W, X, y)
+    expect_close(loss, right_loss, what="the loss",
                  factors=factors,
                  context="L = (1/N) sum_i (-S[i, y_i] + log sum_j "
                  "exp S[i, j]), natural log")
+    expect_real_partner(dW, right_dW, what="dW", function="softmax_loss",
+                        paid="the loss's test")
 
 
 def _probe_single_sample(softmax_loss) -> str | None:
@@ -159,7 +192,7 @@ def _probe_single_sample(softmax_loss) -> str | None:
     W, X, y = _loss_inputs(13, N=1)
     c = int(y[0])
     try:
-        _, dW = _loss_and_grad(softmax_loss, W, X, y)
+        _, dW = _loss_and_grad(softmax_loss, W, X, y, strict=False)
     except AssertionError:
         return None
     labels = {c: "the correct-class column"}
@@ -170,7 +203,13 @@ def _probe_single_sample(softmax_loss) -> str | None:
 def softmax_loss_gradient(softmax_loss) -> None:
     """dW matches central differences of the loss, and exactly."""
     W, X, y = _loss_inputs(14)
-    _, dW = _loss_and_grad(softmax_loss, W, X, y)
+    loss, dW = _loss_and_grad(softmax_loss, W, X, y, strict=False)
+    W2 = _loss_inputs(24)[0]
+    expect_varying_loss(loss, _loss_and_grad(softmax_loss, W2, X, y,
+                                             strict=False)[0],
+                        ref.softmax_loss(W, X, y)[0],
+                        ref.softmax_loss(W2, X, y)[0],
+                        function="softmax_loss", paid="the gradient's test")
     numeric = numeric_gradient(lambda W_: ref.softmax_loss(W_, X, y)[0], W)
     message = diagnose(dW, numeric, what="dW", rtol=NUMERIC_RTOL,
                        factors=factor_hints(X.shape[0]), shape_of="W")
@@ -181,15 +220,26 @@ def softmax_loss_gradient(softmax_loss) -> None:
                 message += f" With a single sample: {probe}"
         fail(message + " (compared with central differences of the loss)")
     expect_exact_gradient(dW, ref.softmax_loss(W, X, y)[1], what="dW")
-    W, X, y = _loss_inputs(23, N=1, D=4000, C=5)
+    W, X, y = _loss_inputs(23, N=1, D=10_000, C=5)
     expect_affordable(softmax_loss, W, X, y, name="softmax_loss",
-                      parameters=W.size)
+                      parameters=W.size, evaluate=lambda: _loss_only(W, X, y),
+                      reference=ref.softmax_loss, parts=(None, "dW"))
+
+
+def _loss_only(W, X, y) -> float:
+    """One evaluation of the loss, as finite differences would need."""
+    S = X @ W
+    return float(np.mean(ref.logsumexp(S) - S[np.arange(len(y)), y]))
 
 
 def softmax_loss_consistent(softmax_loss) -> None:
     """dW is the gradient of the student's own loss (their gradient check)."""
     W, X, y = _loss_inputs(15, N=6, D=4, C=3)
-    _, dW = _loss_and_grad(softmax_loss, W, X, y)
+    loss, dW = _loss_and_grad(softmax_loss, W, X, y)
+    right_loss, right_dW = ref.softmax_loss(W, X, y)
+    why = "A gradient check counts only when the values are right."
+    expect_right(loss, right_loss, what="the loss", why=why)
+    expect_right(dW, right_dW, what="dW", why=why)
 
     def own_loss(W_):
         return _loss_and_grad(softmax_loss, W_, X, y)[0]
@@ -217,11 +267,11 @@ def softmax_loss_stable(softmax_loss) -> None:
     loss0, dW0 = _loss_and_grad(softmax_loss, W0, X0, y0)
     ref_loss0, ref_dW0 = ref.softmax_loss(W0, X0, y0)
     expect_stable(loss, ref_loss, what="the loss", context=context,
-                  accurate_when_small=agrees(loss0, ref_loss0))
+                  ordinary=(loss0, ref_loss0))
     # rtol 1e-5: this cell judges stability; exactness is the gradient
     # cell's job (a numerical dW is off by ~1e-7 at these scales)
     expect_stable(dW, ref_dW, what="dW", context=context, shape_of="W",
-                  accurate_when_small=agrees(dW0, ref_dW0), rtol=1e-5)
+                  ordinary=(dW0, ref_dW0), rtol=1e-5)
 
 
 # -- all functions -------------------------------------------------------
@@ -232,11 +282,12 @@ def inputs_unmodified(softmax, logsumexp, softmax_jacobian,
     s = _scores(17, (5,))
     S = _scores(18, (4, 5))
     W, X, y = _loss_inputs(19)
-    expect_unmodified(softmax, (s,), ("s",), "softmax")
-    expect_unmodified(softmax, (S,), ("s",), "softmax")
-    expect_unmodified(softmax, (S, 2.0), ("s", "T"), "softmax")
-    expect_unmodified(logsumexp, (s,), ("s",), "logsumexp")
-    expect_unmodified(logsumexp, (S,), ("s",), "logsumexp")
-    expect_unmodified(softmax_jacobian, (s,), ("s",), "softmax_jacobian")
+    expect_unmodified(softmax, (s,), ("s",), "softmax", ref.softmax)
+    expect_unmodified(softmax, (S,), ("s",), "softmax", ref.softmax)
+    expect_unmodified(softmax, (S, 2.0), ("s", "T"), "softmax", ref.softmax)
+    expect_unmodified(logsumexp, (s,), ("s",), "logsumexp", ref.logsumexp)
+    expect_unmodified(logsumexp, (S,), ("s",), "logsumexp", ref.logsumexp)
+    expect_unmodified(softmax_jacobian, (s,), ("s",), "softmax_jacobian",
+                      ref.softmax_jacobian)
     expect_unmodified(softmax_loss, (W, X, y), ("W", "X", "y"),
-                      "softmax_loss")
+                      "softmax_loss", ref.softmax_loss, parts=LOSS_PARTS)

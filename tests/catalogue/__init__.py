@@ -1,13 +1,16 @@
-"""Fixture submissions per assignment: wrong answers and correct variants."""
+"""Fixture submissions per assignment: realistic wrong answers, correct
+variants, answers written independently of both (catalogue.independent),
+and the trivial answers of every function (catalogue.trivial)."""
 from . import (activations, backprop, cross_entropy, entropy, hinge,
-               kl_divergence, softmax)
+               independent, kl_divergence, softmax, trivial)
 
 CATALOGUES = {
-    "entropy": entropy.SUBMISSIONS,
-    "cross_entropy": cross_entropy.SUBMISSIONS,
-    "kl_divergence": kl_divergence.SUBMISSIONS,
-    "softmax": softmax.SUBMISSIONS,
-    "hinge": hinge.SUBMISSIONS,
-    "backprop": backprop.SUBMISSIONS,
-    "activations": activations.SUBMISSIONS,
+    name: (module.SUBMISSIONS + independent.SUBMISSIONS[name]
+           + trivial.submissions(name))
+    for name, module in (("entropy", entropy),
+                         ("cross_entropy", cross_entropy),
+                         ("kl_divergence", kl_divergence),
+                         ("softmax", softmax), ("hinge", hinge),
+                         ("backprop", backprop),
+                         ("activations", activations))
 }

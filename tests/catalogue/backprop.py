@@ -33,7 +33,8 @@ def numerical_gradient(f, theta, h=1e-5):
         grad[k] = (f(theta) - f0) / h
         theta[k] = saved
     return grad
-'''}, {"test_numerical_gradient_values", "test_numerical_gradient_step"},
+'''}, {"test_numerical_gradient_values", "test_numerical_gradient_step",
+       "test_numerical_gradient_restores"},
         "forward differences"),
     wrong("numgrad_theta_not_restored", {NUM: '''
 def numerical_gradient(f, theta, h=1e-5):
@@ -75,7 +76,8 @@ def mlp_forward(Wh, Wo, X):
     H = sigmoid(X @ Wh.T)
     return H, H @ Wo.T
 '''}, {"test_mlp_forward", "test_mlp_loss", "test_mlp_grad_Wo",
-       "test_mlp_grad_Wh", "test_mlp_grads_consistent"}, "Yhat (N, C) is wrong"),
+       "test_mlp_grad_Wh", "test_mlp_grads_consistent",
+       "test_inputs_unmodified", "test_mlp_stable"}, "Yhat (N, C) is wrong"),
     wrong("forward_untransposed_weights", {FWD: '''
 def mlp_forward(Wh, Wo, X):
     H = sigmoid(X @ Wh.T)
@@ -83,27 +85,32 @@ def mlp_forward(Wh, Wo, X):
     return H, Yhat
 '''}, {"test_mlp_forward", "test_mlp_loss", "test_mlp_grad_Wo",
        "test_mlp_grad_Wh", "test_mlp_grads_consistent",
-       "test_inputs_unmodified"}, "It is the transpose"),
+       "test_inputs_unmodified", "test_mlp_stable"}, "It is the transpose"),
     wrong("grads_missing_output_derivative",
           {GRADS: _grads("E", RIGHT_H)},
           {"test_mlp_grad_Wo", "test_mlp_grad_Wh",
-           "test_mlp_grads_consistent"}, "missing the sigmoid derivative"),
+           "test_mlp_grads_consistent", "test_inputs_unmodified",
+           "test_mlp_stable"}, "missing the sigmoid derivative"),
     wrong("grads_missing_hidden_derivative",
           {GRADS: _grads(RIGHT_O, "delta_o @ Wo")},
-          {"test_mlp_grad_Wh", "test_mlp_grads_consistent"},
+          {"test_mlp_grad_Wh", "test_mlp_grads_consistent",
+           "test_inputs_unmodified", "test_mlp_stable"},
           "derivative of the hidden sigmoid"),
     wrong("grads_mean_not_sum",
           {GRADS: _grads(RIGHT_O, RIGHT_H, dWh="delta_h.T @ X / len(X)",
                          dWo="delta_o.T @ H / len(X)")},
           {"test_mlp_grad_Wo", "test_mlp_grad_Wh",
-           "test_mlp_grads_consistent"}, "It is 1/N times"),
+           "test_mlp_grads_consistent", "test_inputs_unmodified",
+           "test_mlp_stable"}, "It is 1/N times"),
     wrong("grads_transposed_dWh",
           {GRADS: _grads(RIGHT_O, RIGHT_H, dWh="X.T @ delta_h")},
-          {"test_mlp_grad_Wh", "test_mlp_grads_consistent"},
+          {"test_mlp_grad_Wh", "test_mlp_grads_consistent",
+           "test_inputs_unmodified", "test_mlp_stable"},
           "It is the transpose"),
     wrong("grads_loss_without_half",
           {GRADS: _grads(RIGHT_O, RIGHT_H, loss="np.sum(E ** 2)")},
-          {"test_mlp_loss", "test_mlp_grads_consistent"},
+          {"test_mlp_loss", "test_mlp_grads_consistent",
+           "test_inputs_unmodified", "test_mlp_stable"},
           "It is 2 times"),
     wrong("grads_finite_differences", {GRADS: '''
 def mlp_loss_and_grads(Wh, Wo, X, Y):

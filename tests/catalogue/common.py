@@ -17,6 +17,10 @@ class Submission:
             full marks. Empty for a correct variant.
         feedback: phrases of the diagnosis the feedback must contain.
         base: "solution" or "stub" (answers not given stay unimplemented).
+        may_fail: cells that may score 0 or full marks, because they test
+            a function that calls the broken one: every grading path must
+            then give the verdict the checks give in process
+            (``expected_failures``).
     """
 
     name: str
@@ -24,6 +28,7 @@ class Submission:
     fails: frozenset[str] = field(default_factory=frozenset)
     feedback: tuple[str, ...] = ()
     base: str = "solution"
+    may_fail: frozenset[str] = field(default_factory=frozenset)
 
 
 def wrong(name: str, answers: dict[str, str], fails: set[str],
@@ -35,3 +40,14 @@ def wrong(name: str, answers: dict[str, str], fails: set[str],
 def correct(name: str, answers: dict[str, str]) -> Submission:
     """Another correct way of writing the answers: full marks."""
     return Submission(name, answers)
+
+
+def expected_failures(assignment: str, sub: Submission) -> frozenset[str]:
+    """The cells ``sub`` must fail: ``fails``, and those of ``may_fail``
+    that fail when the checks run in process (test_catalogue_checks)."""
+    if not sub.may_fail:
+        return sub.fails
+    from test_catalogue_checks import run_submission
+
+    results = run_submission(assignment, sub.answers, sub.base)
+    return sub.fails | {c for c in sub.may_fail if results.get(c)}

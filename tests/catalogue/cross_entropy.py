@@ -20,7 +20,8 @@ def cross_entropy(p, q, base=2.0):
         return np.inf
     return -np.sum(q[used] * np.log(p[used])) / np.log(base)
 '''}, {"test_cross_entropy_values", "test_cross_entropy_edge_cases",
-       "test_cross_entropy_grad_consistent"}, "cross_entropy(p, q) is"),
+       "test_cross_entropy_grad_consistent", "test_inputs_unmodified"},
+      "cross_entropy(p, q) is"),
     wrong("ce_zero_terms_nan", {CE: '''
 def cross_entropy(p, q, base=2.0):
     return -np.sum(p * np.log(q)) / np.log(base)
@@ -43,12 +44,14 @@ def cross_entropy(p, q, base=2.0):
 def cross_entropy_grad(p, q, base=2.0):
     return p / (q * np.log(base))
 '''}, {"test_cross_entropy_grad_values",
-       "test_cross_entropy_grad_consistent"}, "It is -1 times"),
+       "test_cross_entropy_grad_consistent", "test_inputs_unmodified"},
+      "It is -1 times"),
     wrong("grad_missing_ln_b", {GRAD: '''
 def cross_entropy_grad(p, q, base=2.0):
     return -p / q
 '''}, {"test_cross_entropy_grad_values",
-       "test_cross_entropy_grad_consistent"}, "ln 2 times"),
+       "test_cross_entropy_grad_consistent", "test_inputs_unmodified"},
+      "ln 2 times"),
     wrong("grad_finite_differences", {GRAD: '''
 def cross_entropy_grad(p, q, base=2.0):
     h, g = 1e-5, np.zeros(len(q))
@@ -66,20 +69,25 @@ def logistic_loss(w, X, y):
     z = X @ w
     loss = np.mean(np.logaddexp(0, z) - y * z)
     return loss, X.T @ (0.5 * (1 + np.tanh(z / 2)) - y)
-'''}, {"test_logistic_loss_gradient", "test_logistic_loss_consistent"}, "N times the correct value"),
+'''}, {"test_logistic_loss_gradient", "test_logistic_loss_consistent",
+       "test_inputs_unmodified", "test_logistic_loss_stable"},
+      "N times the correct value"),
     wrong("logistic_sign", {LOG: '''
 def logistic_loss(w, X, y):
     z = X @ w
     loss = np.mean(np.logaddexp(0, z) - y * z)
     return loss, X.T @ (y - 0.5 * (1 + np.tanh(z / 2))) / len(y)
-'''}, {"test_logistic_loss_gradient", "test_logistic_loss_consistent"}, "It is -1 times"),
+'''}, {"test_logistic_loss_gradient", "test_logistic_loss_consistent",
+       "test_inputs_unmodified", "test_logistic_loss_stable"},
+      "It is -1 times"),
     wrong("logistic_squared_error_chain", {LOG: '''
 def logistic_loss(w, X, y):
     z = X @ w
     s = 0.5 * (1 + np.tanh(z / 2))
     loss = np.mean(np.logaddexp(0, z) - y * z)
     return loss, X.T @ ((s - y) * s * (1 - s)) / len(y)
-'''}, {"test_logistic_loss_gradient", "test_logistic_loss_consistent"}, "dw is wrong"),
+'''}, {"test_logistic_loss_gradient", "test_logistic_loss_consistent",
+       "test_inputs_unmodified", "test_logistic_loss_stable"}, "dw is wrong"),
     correct("correct_loops", {
         CE: '''
 import math

@@ -9,7 +9,8 @@ SUBMISSIONS = [
     wrong("entropy_0log0_nan", {H: '''
 def entropy(p, base=2.0):
     return -np.sum(p * np.log(p)) / np.log(base)
-'''}, {"test_entropy_zero_terms"}, "entropy(p) is NaN"),
+'''}, {"test_entropy_zero_terms", "test_inputs_unmodified"},
+      "entropy(p) is NaN"),
     wrong("entropy_ignores_base", {H: '''
 def entropy(p, base=2.0):
     p = p[p > 0]
@@ -20,26 +21,31 @@ def entropy(p, base=2.0):
     p = p[p > 0]
     return np.sum(p * np.log(p)) / np.log(base)
 '''}, {"test_entropy_values", "test_entropy_zero_terms",
-       "test_entropy_grad_consistent"}, "It is -1 times"),
+       "test_entropy_grad_consistent", "test_inputs_unmodified"},
+      "It is -1 times"),
     wrong("grad_missing_constant", {GRAD: '''
 def entropy_grad(p, base=2.0):
     return -np.log(p) / np.log(base)
-'''}, {"test_entropy_grad_values", "test_entropy_grad_consistent"},
+'''}, {"test_entropy_grad_values", "test_entropy_grad_consistent",
+       "test_inputs_unmodified"},
         "same constant 1.443 in every entry"),
     wrong("grad_plus_one_not_over_ln_b", {GRAD: '''
 def entropy_grad(p, base=2.0):
     return -(np.log(p) / np.log(base) + 1)
-'''}, {"test_entropy_grad_values", "test_entropy_grad_consistent"},
+'''}, {"test_entropy_grad_values", "test_entropy_grad_consistent",
+       "test_inputs_unmodified"},
         "same constant"),
     wrong("grad_sign", {GRAD: '''
 def entropy_grad(p, base=2.0):
     return (np.log(p) + 1) / np.log(base)
-'''}, {"test_entropy_grad_values", "test_entropy_grad_consistent"},
+'''}, {"test_entropy_grad_values", "test_entropy_grad_consistent",
+       "test_inputs_unmodified"},
         "It is -1 times"),
     wrong("grad_natural_log", {GRAD: '''
 def entropy_grad(p, base=2.0):
     return -(np.log(p) + 1)
-'''}, {"test_entropy_grad_values", "test_entropy_grad_consistent"},
+'''}, {"test_entropy_grad_values", "test_entropy_grad_consistent",
+       "test_inputs_unmodified"},
         "ln 2 times"),
     wrong("grad_finite_differences", {GRAD: '''
 def entropy_grad(p, base=2.0):
@@ -54,11 +60,11 @@ def entropy_grad(p, base=2.0):
     wrong("code_lengths_negative", {CODE: '''
 def code_lengths(p):
     return np.log2(p)
-'''}, {"test_code_lengths"}, "It is -1 times"),
+'''}, {"test_code_lengths", "test_inputs_unmodified"}, "It is -1 times"),
     wrong("code_lengths_nats", {CODE: '''
 def code_lengths(p):
     return -np.log(p)
-'''}, {"test_code_lengths"}, "ln 2 times"),
+'''}, {"test_code_lengths", "test_inputs_unmodified"}, "ln 2 times"),
     correct("correct_loops", {
         H: '''
 import math

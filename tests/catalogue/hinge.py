@@ -15,7 +15,8 @@ def svm_loss(W, X, y, delta=1.0):
     G = (margins > 0).astype(float)
     G[np.arange(N), y] -= G.sum(axis=1)
     return margins.sum() / N, X.T @ G / N
-'''}, {"test_svm_loss_value"}, "must skip the correct class"),
+'''}, {"test_svm_loss_value", "test_inputs_unmodified",
+       "test_svm_loss_consistent"}, "must skip the correct class"),
     wrong("svm_correct_class_row_missing", {SVM: '''
 def svm_loss(W, X, y, delta=1.0):
     N = X.shape[0]
@@ -24,7 +25,8 @@ def svm_loss(W, X, y, delta=1.0):
     margins[np.arange(N), y] = 0
     G = (margins > 0).astype(float)
     return margins.sum() / N, X.T @ G / N
-'''}, {"test_svm_loss_gradient", "test_svm_loss_consistent"},
+'''}, {"test_svm_loss_gradient", "test_svm_loss_consistent",
+       "test_inputs_unmodified"},
         "the correct-class column"),
     wrong("svm_no_1_over_N", {SVM: '''
 def svm_loss(W, X, y, delta=1.0):
@@ -35,7 +37,8 @@ def svm_loss(W, X, y, delta=1.0):
     G = (margins > 0).astype(float)
     G[np.arange(N), y] = -G.sum(axis=1)
     return margins.sum() / N, X.T @ G
-'''}, {"test_svm_loss_gradient", "test_svm_loss_consistent"},
+'''}, {"test_svm_loss_gradient", "test_svm_loss_consistent",
+       "test_inputs_unmodified"},
         "It is N times"),
     wrong("svm_transposed", {SVM: '''
 def svm_loss(W, X, y, delta=1.0):
@@ -46,7 +49,8 @@ def svm_loss(W, X, y, delta=1.0):
     G = (margins > 0).astype(float)
     G[np.arange(N), y] = -G.sum(axis=1)
     return margins.sum() / N, G.T @ X / N
-'''}, {"test_svm_loss_gradient", "test_svm_loss_consistent"},
+'''}, {"test_svm_loss_gradient", "test_svm_loss_consistent",
+       "test_inputs_unmodified"},
         "It is the transpose"),
     wrong("svm_ignores_delta", {SVM: '''
 def svm_loss(W, X, y, delta=1.0):
@@ -57,7 +61,7 @@ def svm_loss(W, X, y, delta=1.0):
     G = (margins > 0).astype(float)
     G[np.arange(N), y] = -G.sum(axis=1)
     return margins.sum() / N, X.T @ G / N
-'''}, {"test_svm_loss_value"}, "delta=0.5"),
+'''}, {"test_svm_loss_value", "test_svm_loss_gradient"}, "delta=0.5"),
     wrong("svm_finite_differences", {SVM: '''
 def svm_loss(W, X, y, delta=1.0):
     def f(W):
@@ -78,50 +82,56 @@ def multilabel_hinge_loss(W, X, Y):
     S = X @ W
     slack = np.maximum(0, 1 - Y * S)
     return slack.sum() / len(X), X.T @ (Y * (slack > 0)) / len(X)
-'''}, {"test_multilabel_gradient", "test_multilabel_consistent"},
+'''}, {"test_multilabel_gradient", "test_multilabel_consistent",
+       "test_inputs_unmodified"},
         "It is -1 times"),
     wrong("multilabel_no_1_over_N", {ML: '''
 def multilabel_hinge_loss(W, X, Y):
     S = X @ W
     slack = np.maximum(0, 1 - Y * S)
     return slack.sum() / len(X), X.T @ (-Y * (slack > 0))
-'''}, {"test_multilabel_gradient", "test_multilabel_consistent"},
+'''}, {"test_multilabel_gradient", "test_multilabel_consistent",
+       "test_inputs_unmodified"},
         "It is N times"),
     wrong("multilabel_loss_sum_not_mean", {ML: '''
 def multilabel_hinge_loss(W, X, Y):
     S = X @ W
     slack = np.maximum(0, 1 - Y * S)
     return slack.sum(), X.T @ (-Y * (slack > 0)) / len(X)
-'''}, {"test_multilabel_value", "test_multilabel_consistent"},
+'''}, {"test_multilabel_value", "test_multilabel_consistent",
+       "test_inputs_unmodified"},
         "N times"),
     wrong("regression_q1_uses_q2_gradient", {REG: '''
 def regression_loss(S, Y, q=2):
     R = S - Y
     return (np.abs(R) ** q).sum() / len(S), 2 * R / len(S)
-'''}, {"test_regression_gradient"}, "dS for q=1"),
+'''}, {"test_regression_gradient", "test_inputs_unmodified"}, "dS for q=1"),
     wrong("regression_missing_factor_2", {REG: '''
 def regression_loss(S, Y, q=2):
     R = S - Y
     if q == 1:
         return np.abs(R).sum() / len(S), np.sign(R) / len(S)
     return (R ** 2).sum() / len(S), R / len(S)
-'''}, {"test_regression_gradient"}, "It is 1/2 times"),
+'''}, {"test_regression_gradient", "test_inputs_unmodified"},
+      "It is 1/2 times"),
     wrong("regression_mean_over_entries", {REG: '''
 def regression_loss(S, Y, q=2):
     R = S - Y
     if q == 1:
         return np.mean(np.abs(R)), np.sign(R) / R.size
     return np.mean(R ** 2), 2 * R / R.size
-'''}, {"test_regression_value", "test_regression_gradient"},
+'''}, {"test_regression_value", "test_regression_gradient",
+       "test_inputs_unmodified"},
         "the loss is wrong"),
     wrong("zero_one_counts", {ZO: '''
 def zero_one_loss(S, y):
     return float(np.sum(np.argmax(S, axis=1) != y))
-'''}, {"test_zero_one_loss"}, "It is N times"),
+'''}, {"test_zero_one_loss", "test_inputs_unmodified"}, "It is N times"),
     wrong("zero_one_accuracy", {ZO: '''
 def zero_one_loss(S, y):
     return float(np.mean(np.argmax(S, axis=1) == y))
-'''}, {"test_zero_one_loss"}, "zero_one_loss(S, y) is wrong"),
+'''}, {"test_zero_one_loss", "test_inputs_unmodified"},
+      "zero_one_loss(S, y) is wrong"),
     wrong("zero_one_last_argmax", {ZO: '''
 def zero_one_loss(S, y):
     last = S.shape[1] - 1 - np.argmax(S[:, ::-1], axis=1)

@@ -11,19 +11,22 @@ def kl_divergence(p, q, base=2.0):
     if np.any(p[used] == 0):
         return np.inf
     return np.sum(q[used] * np.log(q[used] / p[used])) / np.log(base)
-'''}, {"test_kl_values", "test_kl_edge_cases", "test_kl_grad_consistent"},
+'''}, {"test_kl_values", "test_kl_edge_cases", "test_kl_grad_consistent",
+       "test_inputs_unmodified"},
         "kl_divergence(p, q) is"),
     wrong("kl_zero_terms_nan", {KL: '''
 def kl_divergence(p, q, base=2.0):
     return np.sum(p * np.log(p / q)) / np.log(base)
-'''}, {"test_kl_edge_cases"}, "is NaN where the right value is finite"),
+'''}, {"test_kl_edge_cases", "test_inputs_unmodified"},
+      "is NaN where the right value is finite"),
     wrong("kl_ratio_upside_down", {KL: '''
 def kl_divergence(p, q, base=2.0):
     used = p > 0
     if np.any(q[used] == 0):
         return np.inf
     return np.sum(p[used] * np.log(q[used] / p[used])) / np.log(base)
-'''}, {"test_kl_values", "test_kl_edge_cases", "test_kl_grad_consistent"},
+'''}, {"test_kl_values", "test_kl_edge_cases", "test_kl_grad_consistent",
+       "test_inputs_unmodified"},
         "It is -1 times"),
     wrong("kl_ignores_base", {KL: '''
 def kl_divergence(p, q, base=2.0):
@@ -36,22 +39,26 @@ def kl_divergence(p, q, base=2.0):
 def kl_divergence_grad(p, q, base=2.0):
     ln_b = np.log(base)
     return np.log(p / q) / ln_b, -p / (q * ln_b)
-'''}, {"test_kl_grad_p", "test_kl_grad_consistent"}, "same constant"),
+'''}, {"test_kl_grad_p", "test_kl_grad_consistent", "test_inputs_unmodified"},
+      "same constant"),
     wrong("grad_q_sign", {GRAD: '''
 def kl_divergence_grad(p, q, base=2.0):
     ln_b = np.log(base)
     return (np.log(p / q) + 1) / ln_b, p / (q * ln_b)
-'''}, {"test_kl_grad_q", "test_kl_grad_consistent"}, "It is -1 times"),
+'''}, {"test_kl_grad_q", "test_kl_grad_consistent", "test_inputs_unmodified"},
+      "It is -1 times"),
     wrong("grad_swapped_order", {GRAD: '''
 def kl_divergence_grad(p, q, base=2.0):
     ln_b = np.log(base)
     return -p / (q * ln_b), (np.log(p / q) + 1) / ln_b
-'''}, {"test_kl_grad_p", "test_kl_grad_q", "test_kl_grad_consistent"},
+'''}, {"test_kl_grad_p", "test_kl_grad_q", "test_kl_grad_consistent",
+       "test_inputs_unmodified"},
         "returns (dq, dp)"),
     wrong("grad_ignores_base", {GRAD: '''
 def kl_divergence_grad(p, q, base=2.0):
     return np.log(p / q) + 1, -p / q
-'''}, {"test_kl_grad_p", "test_kl_grad_q", "test_kl_grad_consistent"},
+'''}, {"test_kl_grad_p", "test_kl_grad_q", "test_kl_grad_consistent",
+       "test_inputs_unmodified"},
         "dq is off by a constant factor"),
     wrong("grad_finite_differences", {GRAD: '''
 def kl_divergence_grad(p, q, base=2.0):
