@@ -1,12 +1,13 @@
 """Start the sandboxed worker (autograder.worker) with hard limits.
 
-The sandbox sees a read-only system, this Python environment and the four
-modules of the worker (not the checks, not the reference answers), a
-private /tmp and, writable, its own scratch copy of the submission at
-/tmp/submission. It has no network (its own empty network namespace), no
-view of the course folder (solutions/, the gradebook, other students'
-folders) and, when the grader runs as root, a pids cgroup of its own, so
-that the process limit counts only its processes.
+The sandbox sees, read-only, the system, this Python and the worker's own
+modules (autograder.sandbox_view: what it shows, what it masks, where the
+worker starts), a private /tmp and, writable, its own scratch copy of the
+submission at /tmp/submission. It has no network (its own empty network
+namespace), no view of the course folder (solutions/, the gradebook,
+grading_state/, other students' folders), of the checks or of the
+reference answers, and, when the grader runs as root, a pids cgroup of its
+own, so that the process limit counts only its processes.
 
 Limits: CPU time, address space, processes, file size and open files
 (prlimit); wall time, enforced from outside by autograder.remote with
@@ -23,10 +24,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+from .sandbox_view import BOOT, PACKAGE_DIR, RUN_DIR, ro_binds
+
 INSIDE = "/tmp/submission"
-#: The package files the sandboxed worker needs, and nothing else.
-WORKER_FILES = ("__init__.py", "worker.py", "wire.py", "cost.py")
 CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
 
 
@@ -45,28 +45,6 @@ class Limits:
 
 def bwrap_path() -> str | None:
     return shutil.which("bwrap")
-
-
-def _ro_binds() -> list[str]:
-    """Read-only views: the system, this Python, the autograder package."""
-    args = []
-    for path in ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32",
-                 "/etc"):
-        if os.path.lexists(path):
-            if os.path.islink(path):
-                args += ["--symlink", os.readlink(path), path]
-            else:
-                args += ["--ro-bind", path, path]
-    for path in {sys.base_prefix, sys.prefix,
-                 str(Path(sys.executable).resolve().parent.parent)}:
-        if not path.startswith(("/usr", "/bin", "/lib")):
-            args += ["--ro-bind", path, path]
-    # Only the worker's own modules: the checks and the reference answers
-    # stay out of the sandbox, so student code cannot import them.
-    for name in WORKER_FILES:
-        path = str(PACKAGE_DIR / name)
-        args += ["--ro-bind", path, path]
-    return args
 
 
 def sandbox_env() -> dict[str, str]:
@@ -134,8 +112,14 @@ def _user_processes() -> int:
 def worker_command(scratch: Path, limits: Limits,
                    cgroup: Path | None = None,
                    sandbox: bool = True) -> tuple[list[str], dict | None]:
-    """(argv, env) that start autograder.worker on the scratch folder."""
-    worker = [sys.executable, "-I", "-m", "autograder.worker",
+    """(argv, env) that start autograder.worker on the scratch folder.
+
+    The worker runs the grader's own worker modules (those of the package
+    this module belongs to, whatever the install): in the sandbox from
+    their read-only copy at RUN_DIR, every other copy of the package
+    hidden; without the sandbox straight from the package's folder."""
+    folder = RUN_DIR if sandbox else str(PACKAGE_DIR.parent)
+    worker = [sys.executable, "-I", "-c", BOOT.format(folder=folder),
               "--output-limit", str(limits.output_bytes)]
     if not sandbox:
         env = {**os.environ, **sandbox_env(), "HOME": str(scratch),
@@ -153,9 +137,12 @@ def worker_command(scratch: Path, limits: Limits,
              "--new-session", "--clearenv"]
     for key, value in sandbox_env().items():
         bwrap += ["--setenv", key, value]
+    views, read_only = ro_binds()
     bwrap += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-              *_ro_binds(), "--bind", str(scratch), INSIDE,
-              "--chdir", INSIDE, "--"]
+              *views, "--bind", str(scratch), INSIDE]
+    for path in read_only:
+        bwrap += ["--remount-ro", path]
+    bwrap += ["--chdir", INSIDE, "--"]
     prefix = []
     if cgroup is not None:
         prefix = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"',

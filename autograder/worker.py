@@ -1,6 +1,8 @@
 """The sandboxed worker: runs a student's notebook and answers calls.
 
-    python -I -m autograder.worker        (inside bubblewrap; see sandbox.py)
+    python -I -c BOOT --output-limit N   (inside bubblewrap, from the
+                                         read-only copy of this module
+                                         that autograder.sandbox_view binds)
 
 It speaks autograder.wire frames on stdin/stdout with the trusted grader:
 

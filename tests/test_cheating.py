@@ -1,7 +1,7 @@
 """Cheating submissions through the real grade command.
 
 Each cheat below is a softmax submission whose softmax_loss is wrong (its
-dW lacks the 1/N, a mistake that costs two cells) or numerically computed,
+dW lacks the 1/N, a mistake that costs four cells) or numerically computed,
 plus a trick that fools stock nbgrader 0.9.6 or a kernel-side test:
 swallowing errors, patching NumPy, IPython, builtins or sys.modules,
 objects equal to everything, faked output, reading the instructor's files,
@@ -10,6 +10,13 @@ the caller's frames, and gradients by finite differences. Every cheat must
 gain nothing (the wrong cells score 0, as for the honest mistake) or be
 flagged for the instructor; tests/test_grade_catalogue.py shows that no
 honest submission is flagged.
+
+The gradients by finite differences come with every trick a student who
+has read this repository could use against a cost measured inside the
+notebook's process: the step counter replaced, the clocks patched,
+sys.settrace wrapped, the worker's reply function replaced. The grade
+command reads the worker's CPU time from the kernel instead, so none of
+them earns the gradient's points.
 """
 from __future__ import annotations
 
@@ -26,7 +33,8 @@ pytestmark = pytest.mark.skipif(
 
 A = "softmax"
 LOSS = "softmax_loss_answer"
-WRONG = {"test_softmax_loss_gradient", "test_softmax_loss_consistent"}
+WRONG = {"test_softmax_loss_gradient", "test_softmax_loss_consistent",
+         "test_softmax_loss_stable", "test_inputs_unmodified"}
 GRADIENT = {"test_softmax_loss_gradient"}
 
 SWALLOW_ERRORS = '''
@@ -172,6 +180,96 @@ STOP_COUNTER = COMPLEX_STEP.replace(
     sys.setprofile(None)
     """dW by the complex step''')
 
+# -- tricks against a cost measured inside the notebook's process ------------
+
+#: The step counter (plain nbgrader's, autograder.cost) says every call is
+#: cheap, wherever a module of the grader's is loaded.
+REPLACE_STEP_COUNTER = '''
+import sys
+
+def _cheap(func, args=(), kwargs=None, budget=0):
+    return func(*args, **(kwargs or {})), 1, "ok"
+
+for _name, _module in list(sys.modules.items()):
+    if _name.startswith("autograder") and hasattr(_module, "measure"):
+        _module.measure = _cheap
+try:
+    import autograder.cost
+    autograder.cost.measure = _cheap
+except ImportError:
+    pass
+'''
+
+#: Every clock of the process stands still.
+PATCH_CLOCKS = '''
+import os
+import resource
+import time
+
+for _clock in ("time", "monotonic", "perf_counter", "process_time",
+               "thread_time"):
+    setattr(time, _clock, lambda: 0.0)
+    setattr(time, _clock + "_ns", lambda: 0)
+os.times = lambda: os.times_result((0.0,) * 5)
+resource.getrusage = lambda who: resource.struct_rusage((0.0,) * 16)
+'''
+
+#: Trace and profile hooks are recorded but never installed, so a step
+#: counter sees its own hook in place and counts nothing.
+WRAP_SETTRACE = '''
+import sys
+import threading
+
+_hooks = {"trace": None, "profile": None}
+
+def _record(kind):
+    def hook(func):
+        _hooks[kind] = func
+    return hook
+
+sys.settrace, sys.setprofile = _record("trace"), _record("profile")
+sys.gettrace = lambda: _hooks["trace"]
+sys.getprofile = lambda: _hooks["profile"]
+threading.settrace, threading.setprofile = sys.settrace, sys.setprofile
+'''
+
+#: The worker's reply function rewrites every reply into a cheap, untouched
+#: call.
+REPLACE_REPLY = '''
+import gc
+
+for _obj in gc.get_objects():
+    if type(_obj).__name__ == "Worker" and hasattr(_obj, "send"):
+        def _send(message, values=None, _real=_obj.send):
+            if message.get("op") == "return":
+                message = {**message, "steps": 1, "status": "ok",
+                           "seconds": 0.0}
+            return _real(message, values)
+        _obj.send = _send
+'''
+
+CENTRAL_DIFFERENCES = '''
+def softmax_loss(W, X, y):
+    """dW by central differences: one pair of loss evaluations per weight."""
+    def f(W):
+        S = X @ W
+        m = S.max(axis=1, keepdims=True)
+        lse = m[:, 0] + np.log(np.exp(S - m).sum(axis=1))
+        return np.mean(lse - S[np.arange(len(y)), y])
+    dW = np.zeros(W.shape)
+    for k in np.ndindex(W.shape):
+        E = np.zeros(W.shape)
+        E[k] = 1e-6
+        dW[k] = (f(W + E) - f(W - E)) / 2e-6
+    return float(f(W)), dW
+'''
+
+COST_TRICKS = {"replace_step_counter": REPLACE_STEP_COUNTER,
+               "patch_clocks": PATCH_CLOCKS, "wrap_settrace": WRAP_SETTRACE,
+               "replace_reply": REPLACE_REPLY}
+NUMERIC = {"complex_step": COMPLEX_STEP,
+           "central_differences": CENTRAL_DIFFERENCES}
+
 FORGE_CHANNEL = '''
 import os
 for _fd in range(3, 12):
@@ -236,9 +334,13 @@ CHEATS = {
     "read_instructor": (wrong_with("") + READ_INSTRUCTOR, WRONG, False),
     "frame_peek": (wrong_with("") + FRAME_PEEK, WRONG, False),
     "complex_step": (COMPLEX_STEP, GRADIENT, False),
-    "stop_step_counter": (STOP_COUNTER, GRADIENT, True),
+    "stop_step_counter": (STOP_COUNTER, GRADIENT, False),
     "forge_channel": (wrong_with(FORGE_CHANNEL), WRONG, True),
 }
+# every trick against an inside measurement, with either numeric gradient
+CHEATS.update({f"{trick}_{method}": (code + "\n" + numeric, GRADIENT, False)
+               for trick, code in COST_TRICKS.items()
+               for method, numeric in NUMERIC.items()})
 
 
 @pytest.fixture(scope="module")
@@ -280,12 +382,16 @@ def test_cheat_gains_nothing_or_is_flagged(graded, cheat):
           f"flags={outcome.flags}")
 
 
-def test_complex_step_is_caught_by_cost_not_precision(graded):
-    """The complex step is exact to rounding: only its cost gives it away."""
+@pytest.mark.parametrize("cheat", ["complex_step", "stop_step_counter"] + [
+    f"{trick}_complex_step" for trick in COST_TRICKS])
+def test_complex_step_is_caught_by_cost_not_precision(graded, cheat):
+    """The complex step is exact to rounding: only its cost gives it away,
+    measured as CPU time by the kernel, whatever the notebook's process
+    did to its own clocks, counters and replies."""
     _, outcomes, _ = graded
-    diagnosis = outcomes["complex_step"].cells[
+    diagnosis = outcomes[cheat].cells[
         "test_softmax_loss_gradient"]["diagnosis"]
-    assert "Python steps" in diagnosis, diagnosis
+    assert "s of CPU time" in diagnosis, diagnosis
     assert "computed numerically" not in diagnosis
 
 
@@ -298,3 +404,42 @@ def test_copied_table_passes_stock_seed_but_not_per_student(graded):
     _, _, cheats = graded
     results = run_submission(A, {LOSS: cheats["copied_table"][0]})
     assert results["test_softmax_loss_gradient"] is None
+
+
+@pytest.mark.parametrize("trick", ["wrap_settrace", "replace_step_counter"])
+def test_plain_nbgrader_measures_cost_inside_and_can_be_fooled(monkeypatch,
+                                                               trick):
+    """Under plain nbgrader the hidden tests run in the student's kernel,
+    so the cost check counts steps there, and a student who rewires that
+    kernel fools it (README, "Grading"); without the trick the same
+    complex step fails. The grade command's test above is the one that
+    holds. (On a smaller problem than the hidden test's, to stay quick.)"""
+    import sys
+    import threading
+
+    import numpy as np
+
+    from autograder import cost
+    from autograder.checks import common, softmax as checks
+    from autograder.reference import softmax as ref
+
+    # the tricks rewire this very process: put everything back afterwards
+    for module, names in ((sys, ("settrace", "setprofile", "gettrace",
+                                 "getprofile")),
+                          (threading, ("settrace", "setprofile")),
+                          (cost, ("measure",))):
+        for name in names:
+            monkeypatch.setattr(module, name, getattr(module, name))
+    W, X, y = checks._loss_inputs(23, N=1, D=400, C=5)
+
+    def cost_check(code):
+        ns = {"np": np}
+        exec(code, ns)  # noqa: S102 - the fixture's own code
+        common.expect_affordable(ns["softmax_loss"], common.CostProblem(
+            "softmax_loss", (W, X, y), W.size,
+            lambda: checks._loss_only(W, X, y), ref.softmax_loss,
+            (None, "dW")))
+
+    with pytest.raises(common.CheckFailed, match="Python steps"):
+        cost_check(COMPLEX_STEP)
+    cost_check(COST_TRICKS[trick] + COMPLEX_STEP)  # passes: fooled

@@ -4,9 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.checks.common import (CheckFailed, call, expect_exact_gradient,
-                                      expect_scalar, expect_stable,
-                                      expect_unmodified)
+from autograder.checks.common import (MIN_BUDGET_SECONDS, CheckFailed,
+                                      as_number, call, cpu_budget,
+                                      expect_close, expect_exact_gradient,
+                                      expect_real_partner, expect_scalar,
+                                      expect_stable, expect_unmodified,
+                                      expect_varying_loss, is_placeholder)
 from autograder.diagnose import (diagnose, diagnose_mutation, factor_hints,
                                  log_base_hints)
 from autograder.gradcheck import (away_from, is_smooth_at, max_relative_error,
@@ -221,8 +224,21 @@ def test_expect_unmodified_catches_in_place_changes():
         v -= 1
         return v
 
+    def right(v):
+        return v - 1
+
     with pytest.raises(CheckFailed, match="modified its input s"):
-        expect_unmodified(mutate, (np.ones(3),), ("s",), "f")
+        expect_unmodified(mutate, (np.ones(3),), ("s",), "f", right)
+    expect_unmodified(right, (np.ones(3),), ("s",), "f", right)
+
+
+def test_leaving_inputs_alone_pays_only_with_right_values():
+    with pytest.raises(CheckFailed, match="counts only with the right"):
+        expect_unmodified(lambda v: np.zeros_like(v), (np.ones(3),), ("s",),
+                          "f", lambda v: v + 1)
+    with pytest.raises(CheckFailed, match="dW is"):
+        expect_unmodified(lambda v: (1.0, 2 * v), (np.ones(3),), ("W",), "f",
+                          lambda v: (1.0, v), parts=("the loss", "dW"))
 
 
 def test_check_failure_renders_without_traceback():
@@ -247,16 +263,87 @@ def test_exact_gradient_rejects_finite_differences():
         expect_exact_gradient(numeric, GRAD, what="dW")
 
 
-def test_expect_stable_charges_only_instability():
+def test_expect_stable_pays_only_with_right_values():
+    right = ordinary = (np.ones(2), np.ones(2))
     with pytest.raises(CheckFailed, match="NaN"):
         expect_stable(np.array([np.nan, 1.0]), np.ones(2), what="p",
-                      context="", accurate_when_small=False)
-    # wrong everywhere, but finite: the value checks charge it, not this one
-    expect_stable(np.full(2, 3.0), np.ones(2), what="p", context="",
-                  accurate_when_small=False)
+                      context="", ordinary=right)
+    expect_stable(np.ones(2), np.ones(2), what="p", context="",
+                  ordinary=right)
+    # stable but wrong at ordinary inputs: a constant is stable too
+    wrong = (np.full(2, 3.0), np.ones(2))
+    with pytest.raises(CheckFailed, match="at ordinary inputs"):
+        expect_stable(np.ones(2), np.ones(2), what="p", context="",
+                      ordinary=wrong)
+    # atol: a saturated unit's 1e-200 may come out as 0
+    tiny = np.array([1e-200, 3e-200])
+    expect_stable(np.zeros(2), tiny, what="g", context="",
+                  ordinary=ordinary, atol=1e-12)
     with pytest.raises(CheckFailed):
-        expect_stable(np.full(2, 3.0), np.ones(2), what="p", context="",
-                      accurate_when_small=True)
+        expect_stable(np.zeros(2), tiny, what="g", context="",
+                      ordinary=ordinary)
+
+
+def test_placeholders_and_trivial_answers_are_named():
+    right = np.array([1.0, -2.0, 0.5])
+    assert is_placeholder(None, right) and is_placeholder(0.0, right)
+    assert is_placeholder(np.zeros(3), right)
+    assert is_placeholder(np.full(3, 7.0), right)
+    assert not is_placeholder(right * 2, right)
+    assert not is_placeholder(np.zeros(3), np.zeros(3))  # zeros are right
+    with pytest.raises(CheckFailed, match="placeholder for dW"):
+        expect_real_partner(np.zeros(3), right, what="dW", function="f",
+                            paid="the loss's test")
+    with pytest.raises(CheckFailed, match="the same loss"):
+        expect_varying_loss(2.0, 2.0, 1.0, 3.0, function="f",
+                            paid="the gradient's test")
+    with pytest.raises(CheckFailed, match="not a number"):
+        expect_varying_loss(None, 2.0, 1.0, 3.0, function="f",
+                            paid="the gradient's test")
+    expect_varying_loss(np.array([2.0]), 1.0, 1.0, 3.0, function="f",
+                        paid="the gradient's test")  # any form of a number
+    assert as_number(np.array([[2.5]])) == 2.5 and as_number("x") is None
+
+
+def test_a_constant_or_an_echo_is_named_in_the_diagnosis():
+    def constant(p):
+        return 0.5
+
+    def echo(p):
+        return p
+
+    p, q = np.array([0.2, 0.8]), np.array([0.6, 0.4])
+    a, b = call(constant, p), call(constant, q)
+    with pytest.raises(CheckFailed, match="a constant is not an answer"):
+        expect_close(b, 0.9, what="H(p)")
+    with pytest.raises(CheckFailed, match="returns its input unchanged"):
+        expect_close(call(echo, p), np.array([0.3, 0.7]), what="f(p)")
+    assert "a constant is not an answer" in diagnose(
+        np.full(3, 0.5), np.array([1.0, 2.0, 3.0]), what="g")
+
+
+def test_an_answer_that_should_be_zero_may_be_off_by_atol():
+    assert diagnose(1e-12, 0.0, what="H") is not None
+    assert diagnose(1e-12, 0.0, what="H", atol=1e-9) is None
+
+
+def test_a_float32_gradient_is_told_so():
+    with pytest.raises(CheckFailed, match="float32"):
+        expect_exact_gradient(GRAD.astype(np.float32) * (1 + 1e-6), GRAD,
+                              what="dW")
+
+
+def test_the_cpu_budget_is_a_share_of_one_evaluation_per_parameter():
+    import time
+
+    def evaluation():
+        start = time.thread_time()
+        while time.thread_time() - start < 1e-3:
+            pass
+
+    budget = cpu_budget(evaluation, 1000)
+    assert 0.09 <= budget <= 0.2  # 0.1 * 1000 * ~1 ms
+    assert cpu_budget(lambda: None, 10) == MIN_BUDGET_SECONDS
 
 
 def test_constant_offset_is_reported():

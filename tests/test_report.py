@@ -117,7 +117,8 @@ def test_grades_csv_equals_nbgrader_export(course, built):
     assert ours[1:] == rows
     assert len(rows) == 9  # 7 submissions, 2 students without
     late = [r for r in rows if f",{LATE}," in r]
-    assert late[0].endswith(",5.0,5.0,0.0,8.0")  # raw, penalty, score
+    # raw 4 of 8 (its entropy_grad is wrong), penalty 4, score 0, max 8
+    assert late[0].endswith(",4.0,4.0,0.0,8.0")
     assert "2025-03-01 12:00:00" in late[0]
 
 

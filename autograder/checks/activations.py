@@ -11,7 +11,7 @@ import numpy as np
 from ..diagnose import COMMON_FACTORS
 from ..gradcheck import away_from
 from ..reference import activations as ref
-from .common import (call, expect_affordable, expect_close,
+from .common import (CostProblem, call, expect_affordable, expect_close,
                      expect_gradient, expect_pair, expect_unmodified, fail,
                      known_mistake, seeded)
 
@@ -208,13 +208,17 @@ def maxout_backward_values(maxout_backward) -> None:
             maxout_backward, dout, X, W1, b1, W2, b2)),
             ref.maxout_backward(dout, X, W1, b1, W2, b2)):
         expect_close(got, right, what=name, context=LARGE_PIECES)
+    expect_affordable(maxout_backward, cost_problem())
+
+
+def cost_problem() -> CostProblem:
+    """One sample, 2,000 inputs and 10 units: 42,020 parameters."""
     X, W1, b1, W2, b2, dout = maxout_inputs(32, N=1, D=2000, M=10)
-    expect_affordable(maxout_backward, dout, X, W1, b1, W2, b2,
-                      name="maxout_backward",
-                      parameters=X.size + 2 * (W1.size + b1.size),
-                      evaluate=lambda: float(np.sum(
-                          dout * ref.maxout(X, W1, b1, W2, b2))),
-                      reference=ref.maxout_backward, parts=BACKWARD_NAMES)
+    return CostProblem("maxout_backward", (dout, X, W1, b1, W2, b2),
+                       X.size + 2 * (W1.size + b1.size),
+                       lambda: float(np.sum(dout * ref.maxout(X, W1, b1, W2,
+                                                              b2))),
+                       ref.maxout_backward, BACKWARD_NAMES)
 
 
 def inputs_unmodified(**functions) -> None:

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..diagnose import COMMON_FACTORS, factor_hints
 from ..reference import backprop as ref
-from .common import (call, expect_affordable, expect_close,
+from .common import (CostProblem, call, expect_affordable, expect_close,
                      expect_consistent, expect_gradient, expect_real_partner,
                      expect_right, expect_scalar, expect_stable,
                      expect_unmodified, expect_varying_loss, fail,
@@ -110,7 +110,7 @@ def mlp_grad_Wo(mlp_loss_and_grads) -> None:
                     Wo, ref.mlp_loss_and_grads(Wh, Wo, X, Y)[2], what="dWo",
                     factors=factor_hints(X.shape[0]), shape_of="Wo",
                     of="the loss")
-    _affordable(mlp_loss_and_grads, (None, None, "dWo"))
+    expect_affordable(mlp_loss_and_grads, cost_problem((None, None, "dWo")))
 
 
 def mlp_grad_Wh(mlp_loss_and_grads) -> None:
@@ -125,7 +125,7 @@ def mlp_grad_Wh(mlp_loss_and_grads) -> None:
                     Wh, ref.mlp_loss_and_grads(Wh, Wo, X, Y)[1], what="dWh",
                     factors=factor_hints(X.shape[0]), shape_of="Wh",
                     of="the loss")
-    _affordable(mlp_loss_and_grads, (None, "dWh", None))
+    expect_affordable(mlp_loss_and_grads, cost_problem((None, "dWh", None)))
 
 
 def _expect_real_loss(mlp_loss_and_grads, loss, Wh, Wo, X, Y) -> None:
@@ -139,16 +139,15 @@ def _expect_real_loss(mlp_loss_and_grads, loss, Wh, Wo, X, Y) -> None:
                         paid="the gradient's test")
 
 
-def _affordable(mlp_loss_and_grads, parts) -> None:
-    """The cost check: one sample, 16,000 hidden and 20,000 output
-    weights; ``parts`` names the gradient judged there."""
+def cost_problem(parts=(None, "dWh", "dWo")) -> CostProblem:
+    """One sample, 16,000 hidden and 20,000 output weights; ``parts``
+    names the gradients judged there."""
     Wh, Wo, X, Y = net_inputs(6, N=1, D=4, M=4000, C=5)
-    expect_affordable(mlp_loss_and_grads, Wh, Wo, X, Y,
-                      name="mlp_loss_and_grads", parameters=Wh.size + Wo.size,
-                      evaluate=lambda: float(0.5 * np.sum(
-                          (ref.mlp_forward(Wh, Wo, X)[1] - Y) ** 2)),
-                      reference=ref.mlp_loss_and_grads,
-                      parts=parts)
+    return CostProblem("mlp_loss_and_grads", (Wh, Wo, X, Y),
+                       Wh.size + Wo.size,
+                       lambda: float(0.5 * np.sum(
+                           (ref.mlp_forward(Wh, Wo, X)[1] - Y) ** 2)),
+                       ref.mlp_loss_and_grads, parts)
 
 
 def mlp_grads_consistent(mlp_loss_and_grads) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import contextvars
+import dataclasses
 import numbers
 import time
 import warnings
@@ -156,25 +157,46 @@ def _over_budget(name: str, parameters: int, cost: str) -> None:
          "no loss evaluation per parameter).")
 
 
-def expect_affordable(func: Callable, *args, name: str, parameters: int,
-                      evaluate: Callable[[], object],
-                      reference: Callable, parts: tuple[str, ...]) -> None:
-    """Call ``func`` on a large one-sample problem; fail when it costs as
-    much as a gradient by finite differences, or when what it returns
-    there is wrong (a function that computes the right answer only on
-    small problems, and something cheap on large ones, gains nothing).
+@dataclasses.dataclass(frozen=True)
+class CostProblem:
+    """The large one-sample problem of a cost check (bench/cost_checks.py
+    measures the same ones).
 
-    ``evaluate`` computes the loss once on the same problem and
-    ``reference`` the right result (reference code, run here); ``parts``
-    names the parts of the result that are judged there, e.g. (None, "dW")
-    for the gradient of a (loss, dW) pair. In the grade
-    command ``func`` runs in the sandbox and
-    its CPU time is read from the kernel, outside the student's process
-    (``measure_cpu``); the budget is EVALUATIONS_PER_PARAMETER evaluations
-    per parameter, timed by this process. Under plain nbgrader the check
-    runs in the student's kernel and counts Python steps instead (a claim
-    the student's code could falsify, like everything in that kernel).
+    Attributes:
+        name: the function checked, e.g. "softmax_loss".
+        args: its arguments.
+        parameters: how many numbers the gradient(s) have.
+        evaluate: one evaluation of the loss on ``args`` (reference code),
+            the unit of the budget.
+        reference: the right function; ``reference(*args)`` the answer.
+        parts: names of the parts of the result judged at this size, None
+            for a part that is not (the loss of a (loss, dW) pair).
     """
+
+    name: str
+    args: tuple
+    parameters: int
+    evaluate: Callable[[], object]
+    reference: Callable
+    parts: tuple[str | None, ...]
+
+
+def expect_affordable(func: Callable, problem: CostProblem) -> None:
+    """Call ``func`` on ``problem``; fail when it costs as much as a
+    gradient by finite differences, or when what it returns there is
+    wrong (a function that computes the right answer only on small
+    problems, and something cheap on large ones, gains nothing).
+
+    In the grade command ``func`` runs in the sandbox and its CPU time is
+    read from the kernel, outside the student's process (``measure_cpu``);
+    the budget is EVALUATIONS_PER_PARAMETER evaluations of the loss per
+    parameter, timed by this process. Under plain nbgrader the check runs
+    in the student's kernel and counts Python steps instead (a claim the
+    student's code could falsify, like everything in that kernel).
+    """
+    name, args, parameters = problem.name, problem.args, problem.parameters
+    evaluate, reference, parts = (problem.evaluate, problem.reference,
+                                  problem.parts)
     measure_cpu = getattr(func, "measure_cpu", None)  # across the sandbox
     try:
         with np.errstate(all="ignore"):
@@ -182,11 +204,11 @@ def expect_affordable(func: Callable, *args, name: str, parameters: int,
                 budget = cpu_budget(evaluate, parameters)
                 result, used, status = measure_cpu(copies(args), {}, budget)
                 if status != "ok":
+                    evaluations = EVALUATIONS_PER_PARAMETER * parameters
                     _over_budget(name, parameters,
                                  f"used more than {budget:.2f} s of CPU "
-                                 f"time (the cost of "
-                                 f"{EVALUATIONS_PER_PARAMETER * parameters:,.0f}"
-                                 " loss evaluations)")
+                                 f"time (the cost of {evaluations:,.0f} "
+                                 "loss evaluations)")
                 return _expect_right_at_scale(result, reference(*args),
                                               name, parameters, parts)
             budget = STEPS_PER_PARAMETER * parameters + BASE_STEPS
@@ -371,6 +393,8 @@ def as_number(value) -> float | None:
     """``value`` as a float when it is one number in any form (a float, a
     0-d or one-entry array), else None. The cells that judge a gradient
     take the loss in any such form: its type is the loss cell's business."""
+    if value is None or isinstance(value, (str, bytes)):
+        return None
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..diagnose import COMMON_FACTORS, factor_hints, log_base_hints
 from ..reference import cross_entropy as ref
-from .common import (LOG_BASES, base_args, base_context, call,
+from .common import (LOG_BASES, CostProblem, base_args, base_context, call,
                      distribution_pair, expect_affordable, expect_close,
                      expect_consistent, expect_gradient, expect_pair,
                      expect_real_partner, expect_scalar, expect_stable,
@@ -136,12 +136,16 @@ def logistic_loss_gradient(logistic_loss) -> None:
                     ref.logistic_loss(w, X, y)[1], what="dw",
                     factors=factor_hints(len(y)), shape_of="w",
                     of="the loss")
+    expect_affordable(logistic_loss, cost_problem())
+
+
+def cost_problem() -> CostProblem:
+    """One sample, 50,000 weights."""
     w, X, y = _logistic_inputs(25, N=1, D=50_000, scale=0.01)
-    expect_affordable(logistic_loss, w, X, y, name="logistic_loss",
-                      parameters=w.size,
-                      evaluate=lambda: float(np.mean(
-                          ref.softplus(X @ w) - y * (X @ w))),
-                      reference=ref.logistic_loss, parts=(None, "dw"))
+    return CostProblem("logistic_loss", (w, X, y), w.size,
+                       lambda: float(np.mean(ref.softplus(X @ w)
+                                             - y * (X @ w))),
+                       ref.logistic_loss, (None, "dw"))
 
 
 def logistic_loss_consistent(logistic_loss) -> None:

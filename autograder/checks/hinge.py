@@ -11,7 +11,8 @@ import numpy as np
 from ..diagnose import diagnose, factor_hints
 from ..gradcheck import away_from
 from ..reference import hinge as ref
-from .common import (NUMERIC_RTOL, call, expect_affordable, expect_close,
+from .common import (NUMERIC_RTOL, CostProblem, call, expect_affordable,
+                     expect_close,
                      expect_consistent, expect_gradient, expect_pair,
                      expect_real_partner, expect_scalar, expect_unmodified,
                      expect_varying_loss, fail, seeded)
@@ -126,7 +127,8 @@ def svm_loss_gradient(svm_loss) -> None:
     W, X, y = svm_inputs(4)
     loss, dW = _pair(svm_loss, W, X, y, name="svm_loss", strict=False)
     W2 = svm_inputs(7)[0]
-    expect_varying_loss(loss, _pair(svm_loss, W2, X, y, name="svm_loss", strict=False)[0],
+    expect_varying_loss(loss, _pair(svm_loss, W2, X, y, name="svm_loss",
+                                    strict=False)[0],
                         ref.svm_loss(W, X, y)[0], ref.svm_loss(W2, X, y)[0],
                         function="svm_loss", paid="the gradient's test")
     numeric_msg = diagnose(dW, ref.svm_loss(W, X, y)[1], what="dW",
@@ -141,18 +143,25 @@ def svm_loss_gradient(svm_loss) -> None:
                     factors=factor_hints(X.shape[0]), shape_of="W",
                     of="the loss")
     W, X, y = svm_inputs(2, delta=0.5, also_at=1.0)
-    expect_gradient(_pair(svm_loss, W, X, y, 0.5, name="svm_loss", strict=False)[1],
+    expect_gradient(_pair(svm_loss, W, X, y, 0.5, name="svm_loss",
+                          strict=False)[1],
                     lambda v: ref.svm_loss(v, X, y, 0.5)[0], W,
                     ref.svm_loss(W, X, y, 0.5)[1], what="dW with delta=0.5",
                     factors=factor_hints(X.shape[0]), shape_of="W",
                     of="the loss")
     W, X, y = svm_inputs(9, w_scale=LARGE)
-    _expect_at_scale(_pair(svm_loss, W, X, y, name="svm_loss", strict=False)[1],
+    _expect_at_scale(_pair(svm_loss, W, X, y, name="svm_loss",
+                           strict=False)[1],
                      ref.svm_loss(W, X, y)[1], what="dW")
+    expect_affordable(svm_loss, svm_cost_problem())
+
+
+def svm_cost_problem() -> CostProblem:
+    """One sample, 50,000 weights."""
     W, X, y = svm_inputs(6, N=1, D=10_000, C=5)
-    expect_affordable(svm_loss, W, X, y, name="svm_loss", parameters=W.size,
-                      evaluate=lambda: _svm_loss_only(W, X, y),
-                      reference=ref.svm_loss, parts=(None, "dW"))
+    return CostProblem("svm_loss", (W, X, y), W.size,
+                       lambda: _svm_loss_only(W, X, y), ref.svm_loss,
+                       (None, "dW"))
 
 
 def _svm_loss_only(W, X, y) -> float:
@@ -203,7 +212,8 @@ def multilabel_gradient(multilabel_hinge_loss) -> None:
                      name="multilabel_hinge_loss", strict=False)
     W2 = multilabel_inputs(14)[0]
     expect_varying_loss(loss, _pair(multilabel_hinge_loss, W2, X, Y,
-                                    name="multilabel_hinge_loss", strict=False)[0],
+                                    name="multilabel_hinge_loss",
+                                    strict=False)[0],
                         ref.multilabel_hinge_loss(W, X, Y)[0],
                         ref.multilabel_hinge_loss(W2, X, Y)[0],
                         function="multilabel_hinge_loss",
@@ -216,13 +226,16 @@ def multilabel_gradient(multilabel_hinge_loss) -> None:
     _expect_at_scale(_pair(multilabel_hinge_loss, W, X, Y,
                            name="multilabel_hinge_loss", strict=False)[1],
                      ref.multilabel_hinge_loss(W, X, Y)[1], what="dW")
+    expect_affordable(multilabel_hinge_loss, multilabel_cost_problem())
+
+
+def multilabel_cost_problem() -> CostProblem:
+    """One sample, 50,000 weights."""
     W, X, Y = multilabel_inputs(13, N=1, D=10_000, C=5)
-    expect_affordable(multilabel_hinge_loss, W, X, Y,
-                      name="multilabel_hinge_loss", parameters=W.size,
-                      evaluate=lambda: float(np.maximum(
-                          0.0, 1.0 - Y * (X @ W)).sum() / len(X)),
-                      reference=ref.multilabel_hinge_loss,
-                      parts=(None, "dW"))
+    return CostProblem("multilabel_hinge_loss", (W, X, Y), W.size,
+                       lambda: float(np.maximum(0.0, 1.0 - Y * (X @ W)).sum()
+                                     / len(X)),
+                       ref.multilabel_hinge_loss, (None, "dW"))
 
 
 # -- regression_loss ---------------------------------------------------------
@@ -253,7 +266,8 @@ def regression_gradient(regression_loss) -> None:
     for offset, q in ((22, 2), (23, 1)):
         S, Y = regression_inputs(offset)
         args = (S, Y) if q == 2 else (S, Y, 1)
-        loss, dS = _pair(regression_loss, *args, name="regression_loss", strict=False)
+        loss, dS = _pair(regression_loss, *args, name="regression_loss",
+                         strict=False)
         other = _pair(regression_loss, S + 0.5, Y, *args[2:],
                       name="regression_loss", strict=False)[0]
         expect_varying_loss(loss, other, ref.regression_loss(S, Y, q)[0],

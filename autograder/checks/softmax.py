@@ -12,7 +12,8 @@ import numpy as np
 from ..diagnose import diagnose, factor_hints, log_base_hints
 from ..gradcheck import numeric_gradient, numeric_jacobian
 from ..reference import softmax as ref
-from .common import (NUMERIC_RTOL, call, expect_affordable, expect_close,
+from .common import (NUMERIC_RTOL, CostProblem, call, expect_affordable,
+                     expect_close,
                      expect_exact_gradient, expect_pair, expect_real_partner,
                      expect_right, expect_scalar, expect_stable,
                      expect_unmodified, expect_varying_loss, fail, seeded)
@@ -220,10 +221,15 @@ def softmax_loss_gradient(softmax_loss) -> None:
                 message += f" With a single sample: {probe}"
         fail(message + " (compared with central differences of the loss)")
     expect_exact_gradient(dW, ref.softmax_loss(W, X, y)[1], what="dW")
+    expect_affordable(softmax_loss, cost_problem())
+
+
+def cost_problem() -> CostProblem:
+    """One sample, 50,000 weights."""
     W, X, y = _loss_inputs(23, N=1, D=10_000, C=5)
-    expect_affordable(softmax_loss, W, X, y, name="softmax_loss",
-                      parameters=W.size, evaluate=lambda: _loss_only(W, X, y),
-                      reference=ref.softmax_loss, parts=(None, "dW"))
+    return CostProblem("softmax_loss", (W, X, y), W.size,
+                       lambda: _loss_only(W, X, y), ref.softmax_loss,
+                       (None, "dW"))
 
 
 def _loss_only(W, X, y) -> float:

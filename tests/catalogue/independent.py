@@ -73,7 +73,7 @@ def kl_divergence(p, q, base=2.0):
     m = q > 0                      # skips q_i = 0 (where p_i = 0 too)
     return float(np.sum(p[m] * np.log(p[m] / q[m])) / np.log(base))
 '''}, {"test_kl_edge_cases", "test_inputs_unmodified"},
-        "p_i = 0 where q_i > 0"),
+        "0 log(0 / q_i) = 0"),
     "audit_kl_where_warns": correct("audit_kl_where_warns", {
         "kl_divergence_answer": '''
 def kl_divergence(p, q, base=2.0):

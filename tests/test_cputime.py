@@ -1,0 +1,93 @@
+"""The kernel's account of a process tree's CPU time (autograder.cputime).
+
+The grade command's cost verdicts rest on it, so it must count every
+process and thread of the tree, those that already ended included. (In
+the sandbox an orphan is reaped by bubblewrap's init, which is in the
+tree: tests/test_remote.py and tests/test_cheating.py measure workers.)
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from autograder import cputime
+
+BUSY = textwrap.dedent("""
+    import os, sys, threading, time
+
+    def busy(seconds):
+        end = time.process_time() + seconds
+        while time.process_time() < end:
+            pass
+
+    how = sys.argv[1]
+    if how == "thread":
+        t = threading.Thread(target=busy, args=(0.3,))
+        t.start(); t.join()
+    elif how == "child":
+        pid = os.fork()
+        if pid == 0:
+            busy(0.3); os._exit(0)
+        os.waitpid(pid, 0)
+    else:
+        busy(0.3)
+    print("done", flush=True)
+    sys.stdin.read()                # wait until the test has measured
+""")
+
+
+def _run(how: str) -> tuple[float, subprocess.Popen]:
+    proc = subprocess.Popen([sys.executable, "-c", BUSY, how],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout.readline().strip() == "done"
+    return cputime.cpu_seconds(proc.pid), proc
+
+
+def _finish(proc: subprocess.Popen) -> None:
+    proc.stdin.close()
+    proc.wait(timeout=10)
+
+
+def test_the_cpu_time_of_the_process_and_its_threads():
+    for how in ("main", "thread"):
+        used, proc = _run(how)
+        try:
+            assert 0.25 <= used <= 1.0, (how, used)
+        finally:
+            _finish(proc)
+
+
+def test_children_count_once_they_are_reaped():
+    used, proc = _run("child")
+    try:
+        assert 0.25 <= used <= 1.0, used
+    finally:
+        _finish(proc)
+
+
+def test_an_idle_tree_uses_next_to_nothing():
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; "
+                             "print('done', flush=True); sys.stdin.read()"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout.readline().strip() == "done"
+        before = cputime.cpu_seconds(proc.pid)
+        assert cputime.cpu_seconds(proc.pid) - before < 0.02
+        assert cputime.cpu_seconds(-1) == 0.0      # no such process
+    finally:
+        _finish(proc)
+
+
+def test_the_worker_is_the_first_started_process_of_its_program():
+    used, proc = _run("main")
+    try:
+        assert cputime.oldest_running(proc.pid, sys.executable) == proc.pid
+        assert cputime.oldest_running(proc.pid, "/bin/true") is None
+        assert [s.pid for s in cputime.tree(proc.pid)] == [proc.pid]
+        assert cputime.read_stat(os.getpid()).ppid == os.getppid()
+    finally:
+        _finish(proc)
