@@ -435,10 +435,10 @@ def test_plain_nbgrader_measures_cost_inside_and_can_be_fooled(monkeypatch,
     def cost_check(code):
         ns = {"np": np}
         exec(code, ns)  # noqa: S102 - the fixture's own code
-        common.expect_affordable(ns["softmax_loss"], common.CostProblem(
-            "softmax_loss", (W, X, y), W.size,
-            lambda: checks._loss_only(W, X, y), ref.softmax_loss,
-            (None, "dW")))
+        common.expect_affordable(ns["softmax_loss"], lambda shrink: (
+            common.CostProblem("softmax_loss", (W, X, y), W.size,
+                               lambda: checks._loss_only(W, X, y),
+                               ref.softmax_loss, (None, "dW"))))
 
     with pytest.raises(common.CheckFailed, match="Python steps"):
         cost_check(COMPLEX_STEP)

@@ -208,12 +208,13 @@ def maxout_backward_values(maxout_backward) -> None:
             maxout_backward, dout, X, W1, b1, W2, b2)),
             ref.maxout_backward(dout, X, W1, b1, W2, b2)):
         expect_close(got, right, what=name, context=LARGE_PIECES)
-    expect_affordable(maxout_backward, cost_problem())
+    expect_affordable(maxout_backward, cost_problem)
 
 
-def cost_problem() -> CostProblem:
-    """One sample, 2,000 inputs and 10 units: 42,020 parameters."""
-    X, W1, b1, W2, b2, dout = maxout_inputs(32, N=1, D=2000, M=10)
+def cost_problem(shrink: int = 1) -> CostProblem:
+    """One sample, 2,000 inputs and 10 units: 42,020 parameters (the
+    inputs divided by ``shrink``)."""
+    X, W1, b1, W2, b2, dout = maxout_inputs(32, N=1, D=2000 // shrink, M=10)
     return CostProblem("maxout_backward", (dout, X, W1, b1, W2, b2),
                        X.size + 2 * (W1.size + b1.size),
                        lambda: float(np.sum(dout * ref.maxout(X, W1, b1, W2,

@@ -153,12 +153,12 @@ def svm_loss_gradient(svm_loss) -> None:
     _expect_at_scale(_pair(svm_loss, W, X, y, name="svm_loss",
                            strict=False)[1],
                      ref.svm_loss(W, X, y)[1], what="dW")
-    expect_affordable(svm_loss, svm_cost_problem())
+    expect_affordable(svm_loss, svm_cost_problem)
 
 
-def svm_cost_problem() -> CostProblem:
-    """One sample, 50,000 weights."""
-    W, X, y = svm_inputs(6, N=1, D=10_000, C=5)
+def svm_cost_problem(shrink: int = 1) -> CostProblem:
+    """One sample, 50,000 weights (divided by ``shrink``)."""
+    W, X, y = svm_inputs(6, N=1, D=10_000 // shrink, C=5)
     return CostProblem("svm_loss", (W, X, y), W.size,
                        lambda: _svm_loss_only(W, X, y), ref.svm_loss,
                        (None, "dW"))
@@ -226,12 +226,12 @@ def multilabel_gradient(multilabel_hinge_loss) -> None:
     _expect_at_scale(_pair(multilabel_hinge_loss, W, X, Y,
                            name="multilabel_hinge_loss", strict=False)[1],
                      ref.multilabel_hinge_loss(W, X, Y)[1], what="dW")
-    expect_affordable(multilabel_hinge_loss, multilabel_cost_problem())
+    expect_affordable(multilabel_hinge_loss, multilabel_cost_problem)
 
 
-def multilabel_cost_problem() -> CostProblem:
-    """One sample, 50,000 weights."""
-    W, X, Y = multilabel_inputs(13, N=1, D=10_000, C=5)
+def multilabel_cost_problem(shrink: int = 1) -> CostProblem:
+    """One sample, 50,000 weights (divided by ``shrink``)."""
+    W, X, Y = multilabel_inputs(13, N=1, D=10_000 // shrink, C=5)
     return CostProblem("multilabel_hinge_loss", (W, X, Y), W.size,
                        lambda: float(np.maximum(0.0, 1.0 - Y * (X @ W)).sum()
                                      / len(X)),
