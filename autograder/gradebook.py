@@ -6,14 +6,27 @@ wrappers remove per-student database work that dominated grading time:
 
 - CachedOverwriteCells reads the source cells of a notebook once per run
   instead of twice per cell per student;
-- BatchedSaveAutoGrades commits a student's scores once, not once per cell.
+- BatchedSaveAutoGrades commits a student's scores once, not once per cell;
+- CheckedOnceCellMetadata checks nbgrader's metadata schema itself once
+  per run, not once per cell per student (then validates every cell
+  against it, as CheckCellMetadata does);
+- shared_engines lets the five Gradebooks nbgrader's preprocessors open
+  per notebook share one SQLAlchemy engine, whose cache of compiled
+  queries then serves the whole class.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
+import json
 from types import SimpleNamespace
 
+import jsonschema
+import nbgrader.api
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.preprocessors import OverwriteCells, SaveAutoGrades
+from nbgrader.nbgraderformat import common as nbgrader_format
+from nbgrader.preprocessors import (CheckCellMetadata, OverwriteCells,
+                                    SaveAutoGrades)
 
 
 def find_assignment(gb: Gradebook, assignment: str):
@@ -89,3 +102,66 @@ class BatchedSaveAutoGrades(SaveAutoGrades):
                 session.commit = commit
             commit()
         return nb, resources
+
+
+@functools.lru_cache(maxsize=8)
+def _validator(schema_text: str):
+    """A validator of one schema, the schema checked once."""
+    schema = json.loads(schema_text)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _validate(instance, schema) -> None:
+    """jsonschema.validate, with the schema checked once per run: checking
+    it again for every cell of every student took ~0.1 s per notebook."""
+    error = jsonschema.exceptions.best_match(
+        _validator(json.dumps(schema, sort_keys=True)).iter_errors(instance))
+    if error is not None:
+        raise error
+
+
+class CheckedOnceCellMetadata(CheckCellMetadata):
+    """CheckCellMetadata whose jsonschema checks the schema once."""
+
+    def preprocess(self, nb, resources):
+        with _schema_checked_once():
+            return super().preprocess(nb, resources)
+
+
+@contextlib.contextmanager
+def _schema_checked_once():
+    # nbgrader's validator calls the module-level jsonschema.validate;
+    # the grade command prepares notebooks on one thread only
+    shim = SimpleNamespace(validate=_validate)
+    saved, nbgrader_format.jsonschema = nbgrader_format.jsonschema, shim
+    try:
+        yield
+    finally:
+        nbgrader_format.jsonschema = saved
+
+
+@contextlib.contextmanager
+def shared_engines():
+    """Within the block, every Gradebook of one database URL uses the same
+    engine (nbgrader's Gradebook makes a new one each time, and its
+    compiled queries with it). Closing a Gradebook still returns its
+    connections (``dispose``); the engine reconnects on the next use. For
+    the one thread that writes the gradebook."""
+    engines: dict = {}
+    create = nbgrader.api.create_engine
+
+    def shared(url, **kw):
+        key = (str(url), tuple(sorted(kw.items())))
+        if key not in engines:
+            engines[key] = create(url, **kw)
+        return engines[key]
+
+    nbgrader.api.create_engine = shared
+    try:
+        yield
+    finally:
+        nbgrader.api.create_engine = create
+        for engine in engines.values():
+            engine.dispose()

@@ -9,6 +9,7 @@ from pathlib import Path
 from . import execution, grading, judge, sandbox
 from .course import load_config
 from .executors import make_executor
+from .gradebook import shared_engines
 from .progress import Progress
 from .validate import SubmissionError
 
@@ -22,6 +23,13 @@ def run(assignment: str, students: list[str] | None = None,
 
     Returns student -> Outcome of the students handled in this run.
     """
+    with shared_engines():
+        return _run(assignment, students, jobs, scheduler, force,
+                    use_sandbox, root, limits, quiet)
+
+
+def _run(assignment, students, jobs, scheduler, force, use_sandbox, root,
+         limits, quiet) -> dict[str, grading.Outcome]:
     cfg = load_config(Path(root or Path.cwd()).resolve())
     if use_sandbox and sandbox.bwrap_path() is None:
         raise SystemExit(

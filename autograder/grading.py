@@ -182,10 +182,10 @@ def prepare(cfg: CourseConfig, assignment: str, student: str,
 
     Raises SubmissionError for anything that cannot be graded.
     """
-    from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput,
-                                        DeduplicateIds, OverwriteKernelspec)
+    from nbgrader.preprocessors import (ClearOutput, DeduplicateIds,
+                                        OverwriteKernelspec)
 
-    from .gradebook import CachedOverwriteCells
+    from .gradebook import CachedOverwriteCells, CheckedOnceCellMetadata
 
     folder = cfg.folder(cfg.submitted, student, assignment)
     check_folder(folder)
@@ -198,7 +198,7 @@ def prepare(cfg: CourseConfig, assignment: str, student: str,
         overwrite = CachedOverwriteCells(source_cells(cfg, assignment,
                                                       name))
         for pp in (ClearOutput(), DeduplicateIds(), OverwriteKernelspec(),
-                   overwrite, CheckCellMetadata()):
+                   overwrite, CheckedOnceCellMetadata()):
             try:
                 nb, resources = pp.preprocess(nb, resources)
             except Exception as exc:  # noqa: BLE001 - nbgrader's own checks
