@@ -225,9 +225,9 @@ def softmax_loss_gradient(softmax_loss) -> None:
 
 
 def cost_problem(shrink: int = 1) -> CostProblem:
-    """One sample, 100,000 weights (divided by ``shrink``); scores of
+    """One sample, 200,000 weights (divided by ``shrink``); scores of
     order 1, so that no probability saturates and dW is well conditioned."""
-    D = 20_000 // shrink
+    D = 40_000 // shrink
     W, X, y = _loss_inputs(23, N=1, D=D, C=5, w_scale=1.5 / np.sqrt(D))
     return CostProblem("softmax_loss", (W, X, y), W.size,
                        lambda: _loss_only(W, X, y), ref.softmax_loss,
