@@ -24,11 +24,13 @@ def run(assignment: str, students: list[str] | None = None,
     Returns student -> Outcome of the students handled in this run.
     """
     with shared_engines():
-        return _run(assignment, students, jobs, scheduler, force,
-                    use_sandbox, root, limits, quiet)
+        return _run(assignment, students=students, jobs=jobs,
+                    scheduler=scheduler, force=force,
+                    use_sandbox=use_sandbox, root=root, limits=limits,
+                    quiet=quiet)
 
 
-def _run(assignment, students, jobs, scheduler, force, use_sandbox, root,
+def _run(assignment, *, students, jobs, scheduler, force, use_sandbox, root,
          limits, quiet) -> dict[str, grading.Outcome]:
     cfg = load_config(Path(root or Path.cwd()).resolve())
     if use_sandbox and sandbox.bwrap_path() is None:
