@@ -7,6 +7,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .notebook import Markers
+
 ROOT = Path(__file__).resolve().parents[1]
 #: Assignments in the order of the book's chapters (exercise-contract.md).
 ALL_ASSIGNMENTS = ("entropy", "cross_entropy", "kl_divergence", "softmax",
@@ -45,6 +47,7 @@ class CourseConfig:
     submitted: str
     autograded: str
     cell_timeout: float
+    markers: Markers = Markers()
 
     def folder(self, step: str, student: str, assignment: str) -> Path:
         return self.root / step / student / assignment
@@ -73,4 +76,5 @@ def load_config(root: Path) -> CourseConfig:
         release=coursedir.release_directory,
         submitted=coursedir.submitted_directory,
         autograded=coursedir.autograded_directory,
-        cell_timeout=float(timeout or 120))
+        cell_timeout=float(timeout or 120),
+        markers=Markers.from_config(config))

@@ -1,6 +1,7 @@
 """Regenerate the student notebooks in exercises/ from solutions/."""
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -26,3 +27,12 @@ def release(names: list[str] | None = None, root: Path = ROOT) -> int:
         else:
             print(f"exercises/{name}/{name}.ipynb regenerated")
     return 1 if failed else 0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``python -m autograder release``."""
+    parser.add_argument("names", nargs="*", help="assignments (default: all)")
+
+
+def command(args: argparse.Namespace, root: Path) -> int:
+    return release(args.names or None)

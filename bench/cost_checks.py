@@ -31,10 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from autograder import execution, sandbox  # noqa: E402
+from autograder.grading import execution
+from autograder.grading import sandbox  # noqa: E402
 from autograder.checks import (activations, backprop, common,  # noqa: E402
                                cross_entropy, hinge, softmax)
-from autograder.remote import RemoteFunction, Session  # noqa: E402
+from autograder.grading.remote import RemoteFunction, Session  # noqa: E402
 from catalogue import CATALOGUES  # noqa: E402
 from coursekit import solution_sources  # noqa: E402
 from test_catalogue_checks import setup_source  # noqa: E402

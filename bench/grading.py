@@ -77,8 +77,8 @@ def floor(repeats: int = 5) -> float:
 def worker_floor(repeats: int = 5) -> float:
     """Median seconds to start the sandboxed worker, run one cell and
     stop it: the grade command's own floor."""
-    from autograder.remote import Session
-    from autograder.sandbox import Limits
+    from autograder.grading.remote import Session
+    from autograder.grading.sandbox import Limits
 
     times = []
     for _ in range(repeats):

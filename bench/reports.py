@@ -4,7 +4,7 @@ A synthetic class (default 30 students, entropy): a third reference
 answers, a third catalogue mistakes, a third unanswered stubs, graded by
 stock `nbgrader autograde`. A grade-command state file is written with the
 diagnoses from the autograded notebooks, one submission timed out and two
-flagged. Then `autograder.report.build` runs --repeats times; prints the
+flagged. Then `autograder.reports.class_report.build` runs --repeats times; prints the
 wall seconds of the first run (imports included) and the median of the
 others, and, for scale, of `nbgrader export`. Not a test:
 
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.modules.setdefault("rfc3987_syntax", None)
 
-from autograder import report  # noqa: E402
+from autograder.reports import class_report as report  # noqa: E402
 from catalogue import CATALOGUES  # noqa: E402
 from coursekit import (autograded_errors, make_course,  # noqa: E402
                        run_nbgrader, scores)

@@ -6,11 +6,11 @@ import re
 
 import nbformat
 
+from autograder import notebook
 from coursekit import ROOT
 
 _TAG = re.compile(r"<[^>]+>")
-_MARKERS = {"### BEGIN SOLUTION": "### END SOLUTION",
-            "### BEGIN HIDDEN TESTS": "### END HIDDEN TESTS"}
+_SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
 def squash(text: str, markup: bool = False) -> str:
@@ -22,15 +22,15 @@ def squash(text: str, markup: bool = False) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _blocks(source: str) -> list[tuple[str, list[str]]]:
-    """(begin marker, lines) of every solution or hidden-test block."""
-    blocks, current, end = [], None, None
+def _solution_blocks(source: str) -> list[list[str]]:
+    """The stripped, non-blank lines of every solution block."""
+    blocks, current = [], None
     for line in source.split("\n"):
         stripped = line.strip()
-        if current is None and stripped in _MARKERS:
-            current, end, kind = [], _MARKERS[stripped], stripped
-        elif current is not None and stripped == end:
-            blocks.append((kind, current))
+        if current is None and stripped == _SOLUTION[0]:
+            current = []
+        elif current is not None and stripped == _SOLUTION[1]:
+            blocks.append(current)
             current = None
         elif current is not None and stripped:
             current.append(stripped)
@@ -44,11 +44,13 @@ def secret_snippets(assignment: str) -> list[str]:
     nb = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb",
                        as_version=4)
     snippets = set()
+    markers = notebook.DEFAULT
     for cell in nb.cells:
-        for kind, lines in _blocks(cell.source):
-            if kind == "### BEGIN HIDDEN TESTS":
-                snippets.update(squash(line) for line in lines)
-            elif len(lines) == 1:
+        snippets.update(
+            squash(line) for line in notebook.parse(cell.source).hidden_lines
+            if markers.begin not in line and markers.end not in line)
+        for lines in _solution_blocks(cell.source):
+            if len(lines) == 1:
                 # A one-line answer restates the contract's definition
                 # (relu is max(0, x)); the chapter may write the formula.
                 continue

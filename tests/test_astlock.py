@@ -1,4 +1,4 @@
-"""The grade command parses test cells on several threads (autograder.astlock).
+"""The grade command parses test cells on several threads (autograder.grading.astlock).
 
 CPython 3.11's ast.parse is not safe on several threads at once: the AST
 builder keeps its recursion depth in shared state, and a thread switch in
@@ -19,7 +19,7 @@ import traceback
 
 import pytest
 
-from autograder import astlock
+from autograder.grading import astlock
 
 SOURCE = "\n".join(f"x{i} = f(a{i}, [b{i}, c{i}], {{'k': d{i}}})"
                    for i in range(60))

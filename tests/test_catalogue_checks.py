@@ -10,10 +10,11 @@ import nbformat
 import numpy as np
 import pytest
 
+from autograder import notebook
+
 from coursekit import ROOT, solution_sources
 from catalogue import CATALOGUES
 
-_HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 
 
 def grade_cells(assignment: str) -> list[tuple[str, str]]:
@@ -24,8 +25,10 @@ def grade_cells(assignment: str) -> list[tuple[str, str]]:
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade") and not meta.get("solution"):
-            source = "\n".join(line for line in cell.source.split("\n")
-                               if line.strip() not in _HIDDEN)
+            parsed = notebook.parse(cell.source)
+            source = "\n".join(
+                line for line, kind in zip(parsed.lines, parsed.kinds)
+                if kind not in (notebook.BEGIN, notebook.END))
             cells.append((meta["grade_id"], source))
     return cells
 

@@ -25,8 +25,8 @@ import pytest
 from catalogue.softmax import LOSS_NO_1_OVER_N
 from coursekit import build_submission, make_course, max_scores, scores, \
     submit
-from autograder import gradecmd
-from autograder.sandbox import bwrap_path
+from autograder.grading import command as gradecmd
+from autograder.grading.sandbox import bwrap_path
 
 pytestmark = pytest.mark.skipif(
     bwrap_path() is None, reason="bubblewrap is not installed")
@@ -182,7 +182,7 @@ STOP_COUNTER = COMPLEX_STEP.replace(
 
 # -- tricks against a cost measured inside the notebook's process ------------
 
-#: The step counter (plain nbgrader's, autograder.cost) says every call is
+#: The step counter (plain nbgrader's, autograder.numerics.cost) says every call is
 #: cheap, wherever a module of the grader's is loaded.
 REPLACE_STEP_COUNTER = '''
 import sys
@@ -194,8 +194,8 @@ for _name, _module in list(sys.modules.items()):
     if _name.startswith("autograder") and hasattr(_module, "measure"):
         _module.measure = _cheap
 try:
-    import autograder.cost
-    autograder.cost.measure = _cheap
+    import autograder.numerics.cost
+    autograder.numerics.cost.measure = _cheap
 except ImportError:
     pass
 '''
@@ -419,7 +419,7 @@ def test_plain_nbgrader_measures_cost_inside_and_can_be_fooled(monkeypatch,
 
     import numpy as np
 
-    from autograder import cost
+    from autograder.numerics import cost
     from autograder.checks import common, softmax as checks
     from autograder.reference import softmax as ref
 

@@ -1,4 +1,4 @@
-"""The kernel's account of a process tree's CPU time (autograder.cputime).
+"""The kernel's account of a process tree's CPU time (autograder.grading.cputime).
 
 The grade command's cost verdicts rest on it, so it must count every
 process and thread of the tree, those that already ended included. (In
@@ -12,7 +12,7 @@ import subprocess
 import sys
 import textwrap
 
-from autograder import cputime
+from autograder.grading import cputime
 
 BUSY = textwrap.dedent("""
     import os, sys, threading, time

@@ -18,8 +18,9 @@ import time
 import warnings
 from types import SimpleNamespace
 
-import nbformat
 import pytest
+
+from autograder import notebook
 
 from catalogue import softmax as cat
 from coursekit import (ROOT, build_submission, make_course, max_scores,
@@ -56,20 +57,12 @@ STUDENTS = {
 def hidden_lines(assignment: str = ASSIGNMENT) -> list[str]:
     """Every line of a hidden-test block of the source notebook
     (stripped; blank lines and the BEGIN/END markers left out)."""
-    nb = nbformat.read(ROOT / "solutions" / assignment
-                       / f"{assignment}.ipynb", as_version=4)
-    lines, inside = [], False
-    for cell in nb.cells:
-        for line in cell.source.split("\n"):
-            stripped = line.strip()
-            if stripped == "### BEGIN HIDDEN TESTS":
-                inside = True
-            elif stripped == "### END HIDDEN TESTS":
-                inside = False
-            elif inside and stripped:
-                lines.append(stripped)
+    markers = notebook.DEFAULT
+    lines = {line for line in notebook.hidden_lines(
+        ROOT / "solutions" / assignment / f"{assignment}.ipynb")
+        if markers.begin not in line and markers.end not in line}
     assert lines, "the source notebook has no hidden tests"
-    return sorted(set(lines))
+    return sorted(lines)
 
 
 def leaked(page: str, assignment: str = ASSIGNMENT) -> list[str]:
@@ -108,7 +101,7 @@ def add_unrunnable(course) -> None:
 def graded(tmp_path_factory):
     """The course after autograde, stock feedback for one student, then
     our build for everyone (which overwrites that stock page)."""
-    from autograder import feedback
+    from autograder.reports import feedback
 
     course = make_course(tmp_path_factory.mktemp("course-feedback"),
                          [ASSIGNMENT])
@@ -211,7 +204,7 @@ def test_failed_submission_says_why_but_never_shows_flags(graded):
 
 
 def test_late_penalty_in_the_header():
-    from autograder import feedback
+    from autograder.reports import feedback
 
     grades = feedback.StudentGrades(
         7, 10, 2, {"nb": feedback.NotebookGrades(7, 10, 2)})
@@ -222,7 +215,7 @@ def test_late_penalty_in_the_header():
 
 
 def test_plain_python_traceback_loses_grader_frames():
-    from autograder import feedback
+    from autograder.reports import feedback
 
     redactor = feedback.Redactor({"hidden.check(f)"})
     tb = ["Traceback (most recent call last):\n"
@@ -240,7 +233,7 @@ def test_plain_python_traceback_loses_grader_frames():
 
 
 def _page(hidden: set[str], state: dict | None = None):
-    from autograder import feedback
+    from autograder.reports import feedback
 
     grades = feedback.StudentGrades(0, 1, 0, {"nb": feedback.NotebookGrades(
         0, 1, 0, {"test_f": (0.0, 1.0)})})
@@ -251,7 +244,7 @@ def _page(hidden: set[str], state: dict | None = None):
 def test_outputs_quoting_hidden_lines_are_cut():
     """A later cell can print IPython's input history (``In``), hidden
     test cells included."""
-    from autograder import feedback
+    from autograder.reports import feedback
 
     page = _page({"hidden.softmax_values(softmax)"})
     history = "['', '### BEGIN HIDDEN TESTS\\nhidden.softmax_values(" \
@@ -264,7 +257,7 @@ def test_outputs_quoting_hidden_lines_are_cut():
 
 
 def test_state_diagnosis_shown_when_the_notebook_lacks_it():
-    from autograder import feedback
+    from autograder.reports import feedback
 
     state = {"cells": {"test_f": {"notebook": "nb", "passed": False,
                                   "diagnosis": "f(x) is 2 times <right>"}}}
@@ -276,7 +269,7 @@ def test_state_diagnosis_shown_when_the_notebook_lacks_it():
 
 
 def test_command_line(graded):
-    from autograder import feedback
+    from autograder.reports import feedback
 
     parser = argparse.ArgumentParser()
     feedback.add_arguments(parser)

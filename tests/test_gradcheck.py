@@ -10,9 +10,9 @@ from autograder.checks.common import (MIN_BUDGET_SECONDS, CheckFailed,
                                       expect_real_partner, expect_scalar,
                                       expect_stable, expect_unmodified,
                                       expect_varying_loss, is_placeholder)
-from autograder.diagnose import (diagnose, diagnose_mutation, factor_hints,
+from autograder.numerics.diagnose import (diagnose, diagnose_mutation, factor_hints,
                                  log_base_hints)
-from autograder.gradcheck import (away_from, is_smooth_at, max_relative_error,
+from autograder.numerics.gradcheck import (away_from, is_smooth_at, max_relative_error,
                                   norm_relative_error, numeric_gradient,
                                   numeric_jacobian, relative_error,
                                   sample_indices, smooth_indices)

@@ -17,8 +17,8 @@ from catalogue import CATALOGUES, sample
 from catalogue.common import expected_failures
 from coursekit import (build_submission, make_course, max_scores, scores,
                        submit)
-from autograder import gradecmd
-from autograder.sandbox import bwrap_path
+from autograder.grading import command as gradecmd
+from autograder.grading.sandbox import bwrap_path
 
 pytestmark = pytest.mark.skipif(
     bwrap_path() is None, reason="bubblewrap is not installed")
@@ -98,7 +98,7 @@ def test_feedback_teaches_without_revealing(graded):
     of the hidden tests, never the grader's code."""
     from test_feedback import leaked
 
-    from autograder import feedback
+    from autograder.reports import feedback
 
     assignment, course, outcomes = graded
     pages = feedback.build(assignment, course)

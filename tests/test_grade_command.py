@@ -23,7 +23,7 @@ import nbformat
 import pytest
 
 from coursekit import build_submission, make_course, submit
-from autograder.sandbox import bwrap_path
+from autograder.grading.sandbox import bwrap_path
 
 A = "softmax"
 LOSS = "softmax_loss_answer"
@@ -378,7 +378,7 @@ def test_a_grader_error_is_logged_and_regraded_on_rerun(tmp_path,
     fault), that one ends "crashed" with the error and a logged
     traceback, the others are graded, and a plain rerun grades it again
     instead of skipping it as done."""
-    from autograder import execution, gradecmd
+    from autograder.grading import execution, command as gradecmd
 
     course = make_course(tmp_path / "course", [A])
     for student in ("unlucky", "fine"):
@@ -412,7 +412,7 @@ def test_a_sandbox_that_cannot_start_stops_the_run_with_its_message(
     """bwrap refusing to start (no user namespaces in a container, say)
     would crash every submission; the command says so once, with the
     sandbox's own words, and records nothing."""
-    from autograder import gradecmd, sandbox
+    from autograder.grading import command as gradecmd, sandbox
 
     course = make_course(tmp_path / "course", [A])
     submit(course, "someone", A, build_submission(A, {}))

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from coursekit import build_submission, make_course, submit
-from autograder.sandbox import bwrap_path
+from autograder.grading.sandbox import bwrap_path
 
 A = "softmax"
 pytestmark = pytest.mark.skipif(bwrap_path() is None,
@@ -18,7 +18,7 @@ def test_local_cluster_grades_like_the_local_pool(tmp_path):
     sys.modules.setdefault("rfc3987_syntax", None)
     from distributed import LocalCluster
 
-    from autograder import gradecmd
+    from autograder.grading import command as gradecmd
 
     courses = {}
     for name in ("pool", "dask"):

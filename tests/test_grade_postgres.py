@@ -18,7 +18,7 @@ import pytest
 from coursekit import (ROOT, build_submission, make_course, run_nbgrader,
                        submit)
 from pgserver import postgres
-from autograder.sandbox import bwrap_path
+from autograder.grading.sandbox import bwrap_path
 
 A = "entropy"
 pytestmark = pytest.mark.skipif(
@@ -63,7 +63,7 @@ def gradebook(db_url: str) -> dict:
 
 def test_grades_go_into_postgresql_like_into_sqlite(tmp_path):
     sys.modules.setdefault("rfc3987_syntax", None)
-    from autograder import gradecmd
+    from autograder.grading import command as gradecmd
     from autograder.course import load_config
 
     lite = course_with_db(tmp_path / "sqlite", None)

@@ -17,7 +17,7 @@ from nbgrader.nbgraderformat import ValidationError  # noqa: E402
 from nbgrader.preprocessors import CheckCellMetadata  # noqa: E402
 
 from autograder.course import assignments  # noqa: E402
-from autograder.gradebook import (CheckedOnceCellMetadata,  # noqa: E402
+from autograder.grading.gradebook import (CheckedOnceCellMetadata,  # noqa: E402
                                   shared_engines)
 
 ROOT = Path(__file__).resolve().parents[1]

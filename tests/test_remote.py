@@ -1,6 +1,6 @@
 """The wire format, the step counter and the worker session, in isolation.
 
-The step counter (autograder.cost) serves plain nbgrader; the grade
+The step counter (autograder.numerics.cost) serves plain nbgrader; the grade
 command measures a call's CPU time from outside (measure_cpu).
 
 The session tests run the worker without bubblewrap (the sandbox itself is
@@ -14,10 +14,11 @@ import time
 import numpy as np
 import pytest
 
-from autograder import cost, wire
-from autograder.remote import (INTERRUPT_IGNORED, RemoteFunction, Session,
+from autograder.numerics import cost
+from autograder.worker import wire
+from autograder.grading.remote import (INTERRUPT_IGNORED, RemoteFunction, Session,
                                WorkerLost)
-from autograder.sandbox import Limits
+from autograder.grading.sandbox import Limits
 
 # -- wire --------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from catalogue import CATALOGUES
 from coursekit import (autograded_errors, build_submission, make_course,
                        run_nbgrader, scores, submit)
 
-from autograder import report
+from autograder.reports import class_report as report
 
 A = "entropy"
 CATALOGUE = {s.name: s for s in CATALOGUES[A]}

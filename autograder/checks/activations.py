@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..diagnose import COMMON_FACTORS
-from ..gradcheck import away_from
+from ..numerics.diagnose import COMMON_FACTORS
+from ..numerics.gradcheck import away_from
 from ..reference import activations as ref
 from .common import (CostProblem, call, expect_affordable, expect_close,
                      expect_gradient, expect_pair, expect_unmodified, fail,

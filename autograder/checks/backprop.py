@@ -5,7 +5,7 @@ import functools
 
 import numpy as np
 
-from ..diagnose import COMMON_FACTORS, factor_hints
+from ..numerics.diagnose import COMMON_FACTORS, factor_hints
 from ..reference import backprop as ref
 from .common import (CostProblem, call, expect_affordable, expect_close,
                      expect_consistent, expect_gradient, expect_real_partner,

@@ -18,9 +18,9 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from .. import cost
-from ..diagnose import diagnose, diagnose_mutation
-from ..gradcheck import norm_relative_error, numeric_gradient
+from ..numerics import cost
+from ..numerics.diagnose import diagnose, diagnose_mutation
+from ..numerics.gradcheck import norm_relative_error, numeric_gradient
 
 #: Tolerance of value comparisons with the reference.
 VALUE_RTOL = 1e-7
@@ -109,7 +109,7 @@ def call(func: Callable, *args, name: str | None = None,
         fail(f"{name} raised {type(exc).__name__}: {exc}")
 
 
-#: Steps (autograder.cost: lines run, Python and built-in calls) per
+#: Steps (autograder.numerics.cost: lines run, Python and built-in calls) per
 #: parameter a function may take on a cost check's one-sample problem,
 #: under plain nbgrader (in the student's kernel). Vectorized gradients
 #: take ~0.01, loops over every weight 3 to 9; central differences

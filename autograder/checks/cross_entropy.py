@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..diagnose import COMMON_FACTORS, factor_hints, log_base_hints
+from ..numerics.diagnose import COMMON_FACTORS, factor_hints, log_base_hints
 from ..reference import cross_entropy as ref
 from .common import (LOG_BASES, CostProblem, base_args, base_context, call,
                      distribution_pair, expect_affordable, expect_close,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..diagnose import log_base_hints, COMMON_FACTORS
+from ..numerics.diagnose import log_base_hints, COMMON_FACTORS
 from ..reference import entropy as ref
 from .common import (LOG_BASES, base_args, base_context, call,
                      distribution, expect_close, expect_consistent,

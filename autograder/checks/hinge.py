@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..diagnose import diagnose, factor_hints
-from ..gradcheck import away_from
+from ..numerics.diagnose import diagnose, factor_hints
+from ..numerics.gradcheck import away_from
 from ..reference import hinge as ref
 from .common import (NUMERIC_RTOL, CostProblem, call, expect_affordable,
                      expect_close,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..diagnose import COMMON_FACTORS, log_base_hints
+from ..numerics.diagnose import COMMON_FACTORS, log_base_hints
 from ..reference import kl_divergence as ref
 from .common import (LOG_BASES, base_args, base_context, call,
                      distribution_pair, expect_close, expect_consistent,

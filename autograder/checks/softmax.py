@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..diagnose import diagnose, factor_hints, log_base_hints
-from ..gradcheck import numeric_gradient, numeric_jacobian
+from ..numerics.diagnose import diagnose, factor_hints, log_base_hints
+from ..numerics.gradcheck import numeric_gradient, numeric_jacobian
 from ..reference import softmax as ref
 from .common import (NUMERIC_RTOL, CostProblem, call, expect_affordable,
                      expect_close,

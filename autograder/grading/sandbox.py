@@ -1,7 +1,7 @@
 """Start the sandboxed worker (autograder.worker) with hard limits.
 
 The sandbox sees, read-only, the system, this Python and the worker's own
-modules (autograder.sandbox_view: what it shows, what it masks, where the
+modules (autograder.grading.sandbox_view: what it shows, what it masks, where the
 worker starts), a private /tmp and, writable, its own scratch copy of the
 submission at /tmp/submission. It has no network (its own empty network
 namespace), no view of the course folder (solutions/, the gradebook,
@@ -10,7 +10,7 @@ reference answers, and, when the grader runs as root, a pids cgroup of its
 own, so that the process limit counts only its processes.
 
 Limits: CPU time, address space, processes, file size and open files
-(prlimit); wall time, enforced from outside by autograder.remote with
+(prlimit); wall time, enforced from outside by autograder.grading.remote with
 SIGKILL of the process group, which works even when the student's code
 ignores signals; per-cell timeouts and the output cap (autograder.worker).
 """

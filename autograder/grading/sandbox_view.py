@@ -5,8 +5,8 @@ The worker must run the grader's own worker modules whatever the install
 code must find neither the checks nor the reference answers nor the
 course. So the sandbox binds, read-only, the system folders, what a Python
 installation is made of in each of this Python's prefixes and the worker
-interpreter's import path; it binds the worker's modules (found by
-following worker.py's imports) at RUN_DIR/autograder, the one place the
+interpreter's import path; it binds the package's worker/ folder (and
+the package's __init__.py) at RUN_DIR/autograder, the one place the
 worker imports them from; and it masks every other copy of the package
 those binds would show (a regular install in site-packages, an editable
 install's finder and source, dist-info) and the course folder when a bind
@@ -14,7 +14,6 @@ covers it.
 """
 from __future__ import annotations
 
-import ast
 import functools
 import json
 import os
@@ -22,12 +21,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import astlock
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 NAME = "autograder"
-#: Subpackages that never enter the sandbox.
-PRIVATE = ("checks", "reference")
+#: The subpackage that runs inside the sandbox, and the only one bound.
+WORKER = "worker"
 #: What makes a folder a course folder or a source checkout.
 SOURCE_MARKS = ("nbgrader_config.py", "solutions", "gradebook.db",
                 "grading_state", "submitted", "pyproject.toml", "setup.py",
@@ -74,67 +72,14 @@ print(json.dumps(out))
 
 # -- the worker's own modules ------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
 def worker_files(package: Path = PACKAGE_DIR) -> tuple[str, ...]:
-    """The package's files the worker imports: __init__.py, worker.py and,
-    recursively, the package modules they import (``from . import x``,
-    ``from .x import y``, ``import autograder.x``), as paths relative to
-    the package folder. The set follows the code, so the sandbox holds
-    these and nothing else of the package."""
-    found: set[str] = set()
-    todo = ["__init__.py", "worker.py"]
-    while todo:
-        rel = todo.pop()
-        if rel in found or not (package / rel).is_file():
-            continue
-        if Path(rel).parts[0] in PRIVATE:
-            raise RuntimeError(
-                f"the sandboxed worker would import {NAME}/{rel}, which "
-                f"student code must not see: the worker may import "
-                f"nothing from {' or '.join(PRIVATE)}")
-        found.add(rel)
-        parts = Path(rel).with_suffix("").parts
-        here = list(parts[:-1])           # the package rel belongs to
-        for parent in range(1, len(here) + 1):
-            todo.append(str(Path(*here[:parent], "__init__.py")))
-        tree = astlock.parse((package / rel).read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            for target in _imported(node, here):
-                todo += [str(Path(*target).with_suffix(".py")),
-                         str(Path(*target, "__init__.py"))]
-                todo += [str(Path(*target[:i], "__init__.py"))
-                         for i in range(1, len(target))]
-    return tuple(sorted(found))
-
-
-def _imported(node: ast.AST, here: list[str]) -> list[list[str]]:
-    """Module paths (inside the package) that an import statement in a
-    module of package ``here`` may load."""
-    out = []
-    if isinstance(node, ast.Import):
-        for alias in node.names:
-            parts = alias.name.split(".")
-            if parts[0] == NAME and len(parts) > 1:
-                out.append(parts[1:])
-    elif isinstance(node, ast.ImportFrom):
-        if node.level:
-            if node.level - 1 > len(here):
-                return []
-            base = here[:len(here) - (node.level - 1)]
-        elif node.module and node.module.split(".")[0] == NAME:
-            base = []
-        else:
-            return []
-        module = node.module or ""
-        if not node.level:
-            module = module.partition(".")[2]
-        base = base + [p for p in module.split(".") if p]
-        if base:
-            out.append(base)
-        # from X import y: y may be a module of package X
-        out += [base + [alias.name] for alias in node.names
-                if alias.name != "*"]
-    return out
+    """The package's files the sandbox holds, relative to the package
+    folder: its __init__.py and the worker/ folder's modules, nothing
+    else. worker/ imports nothing from the rest of the package
+    (tests/unit/test_imports.py), so this is all it needs."""
+    worker = sorted(p.relative_to(package).as_posix()
+                    for p in (package / WORKER).glob("*.py"))
+    return ("__init__.py", *worker)
 
 
 # -- what the sandbox sees ---------------------------------------------------

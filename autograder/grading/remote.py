@@ -7,7 +7,7 @@ stands for a function of the student's notebook: calling it sends plain
 arrays to the worker and returns the plain arrays that come back, so the
 grader's checks run here, in the trusted process, on values the student's
 process cannot fake. :meth:`RemoteFunction.measure_cpu` is the cost check's
-call: its CPU time is read from the kernel (autograder.cputime), never
+call: its CPU time is read from the kernel (autograder.grading.cputime), never
 asked of the worker.
 """
 from __future__ import annotations
@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import cputime, sandbox, wire
+from . import cputime, sandbox
+from ..worker import wire
 
 #: How often a measured call's CPU time is read while it runs (seconds).
 POLL = 0.05

@@ -33,16 +33,14 @@ from dataclasses import dataclass, field
 import sys
 from pathlib import Path
 
-from .course import load_config
+from ..course import load_config
+from ..grading import state as state_file
+from ..notebook import DEFAULT, Markers, parse
 
 # nbgrader imports jsonschema, which imports rfc3987_syntax when installed
 # and builds a grammar for ~1.8 s; nothing here validates notebooks.
 sys.modules.setdefault("rfc3987_syntax", None)
 
-BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
-END_HIDDEN = "### END HIDDEN TESTS"
-#: What a hidden-test block becomes in the source shown to students.
-HIDDEN_NOTE = "# (hidden tests: run by the grader)"
 #: What a run of removed traceback or output lines becomes.
 OMITTED = "    \u22ee (not shown: hidden tests, grader or library code)"
 #: Output caps: a flood of prints must not make a page of megabytes.
@@ -85,28 +83,12 @@ _BASE64 = re.compile(r"^[A-Za-z0-9+/=]+$")
 
 # -- hidden tests ------------------------------------------------------------
 
-def split_hidden(source: str) -> tuple[str, list[str]]:
-    """(source with every hidden block replaced by HIDDEN_NOTE, the
-    stripped non-blank lines of the hidden blocks, markers included).
-
-    A block left open runs to the end of the cell: nbgrader would refuse
-    such a cell, and hiding too much is the safe mistake.
-    """
-    shown, hidden, inside = [], [], False
-    for line in source.split("\n"):
-        stripped = line.strip()
-        if not inside and stripped == BEGIN_HIDDEN:
-            inside = True
-            hidden.append(stripped)
-            indent = line[:len(line) - len(line.lstrip())]
-            shown.append(indent + HIDDEN_NOTE)
-        elif inside:
-            if stripped:
-                hidden.append(stripped)
-            inside = stripped != END_HIDDEN
-        else:
-            shown.append(line)
-    return "\n".join(shown), hidden
+def split_hidden(source: str, markers: Markers = DEFAULT) -> tuple[
+        str, list[str]]:
+    """(source with every hidden block replaced by notebook.HIDDEN_NOTE, the
+    stripped non-blank lines of the hidden blocks, markers included)."""
+    parsed = parse(source, markers)
+    return parsed.shown, parsed.hidden_lines
 
 
 class Redactor:
@@ -292,12 +274,12 @@ def source_hidden_lines(gb, assignment: str) -> dict[str, set[str]]:
 
 
 def load_state(path: Path) -> dict:
-    """student -> record of the grade command's state file ({} if none)."""
+    """student -> record (a dict) of the grade command's state file; {} if
+    there is none (state_file.load)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return {s: o.to_dict() for s, o in state_file.load(path).items()}
+    except state_file.StateError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def students_of(cfg, assignment: str, state: dict) -> list[str]:

@@ -12,7 +12,7 @@ Used in the student's kernel, under plain ``nbgrader autograde``, where
 the hidden tests run beside the student's code and nothing is trusted: a
 student can switch the counter off or replace it. The grade command does
 not count steps; it reads the worker's CPU time from the kernel
-(autograder.cputime, autograder.remote).
+(autograder.grading.cputime, autograder.grading.remote).
 """
 from __future__ import annotations
 

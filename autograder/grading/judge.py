@@ -18,20 +18,18 @@ import builtins
 import contextlib
 import hashlib
 import importlib
-import re
 import secrets
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import astlock
-from .checks import common
+from .. import notebook
+from ..notebook import DEFAULT, Markers
+from ..checks import common
 from .remote import RemoteFunction, Session, WorkerLost
-from .wire import Opaque
+from ..worker.wire import Opaque
 
-HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)"
-                    r"^[ \t]*### END HIDDEN TESTS[ \t]*(?:\n|\Z)",
-                    re.MULTILINE | re.DOTALL)
 #: Modules a test cell may use; the grader binds its own copy.
 MODULES = {"numpy", "math", "numpy.linalg", "numpy.random", "numpy.testing"}
 
@@ -77,21 +75,16 @@ class Verdict:
                 "evalue": self.evalue, "traceback": list(self.traceback)}
 
 
-def split(source: str) -> tuple[str, str]:
+def split(source: str, markers: Markers = DEFAULT) -> tuple[str, str]:
     """(visible code, hidden code) of a test cell; line numbers of the
     visible code are kept (hidden lines become blank)."""
-    hidden = []
-
-    def blank(match):
-        hidden.append(match.group(1))
-        return "\n" * match.group(0).count("\n")
-
-    return HIDDEN.sub(blank, source), "".join(hidden)
+    parsed = notebook.parse(source, markers)
+    return parsed.visible, parsed.hidden
 
 
-def strip_hidden(source: str) -> str:
+def strip_hidden(source: str, markers: Markers = DEFAULT) -> str:
     """What the student's process runs of a test cell: no hidden tests."""
-    return split(source)[0]
+    return notebook.parse(source, markers).visible
 
 
 def student_seed(secret: bytes, assignment: str, student: str) -> int:
@@ -195,15 +188,15 @@ def _failure(exc: BaseException, hidden: bool) -> Verdict:
                     f"{ename}: {evalue}"), False)
 
 
-def judge(session: Session, source: str, seed: int) -> tuple[
-        Verdict, Verdict | None]:
+def judge(session: Session, source: str, seed: int,
+          markers: Markers = DEFAULT) -> tuple[Verdict, Verdict | None]:
     """(verdict of the whole cell, verdict of its visible part alone).
 
     The cell runs as nbgrader would run it: code before the hidden block,
     the hidden checks, the rest. The visible part alone is judged only
     when the whole cell failed, to tell a wrong answer from a lie.
     """
-    visible, hidden = split(source)
+    visible, hidden = split(source, markers)
     with seeded(seed):
         ns = namespace(session, source)
         verdict = Verdict(True)

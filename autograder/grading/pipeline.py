@@ -5,8 +5,8 @@ the same preprocessors for sanitizing (restoring hidden tests from the
 gradebook) and for saving grades, so plain ``nbgrader autograde`` gives the
 same grades. What this adds:
 
-- execution in parallel, each notebook in a sandbox (autograder.sandbox)
-  on a local pool or a Dask cluster (autograder.executors);
+- execution in parallel, each notebook in a sandbox (autograder.grading.sandbox)
+  on a local pool or a Dask cluster (autograder.grading.executors);
 - one trusted process, this one, that alone writes the gradebook;
 - every submission ends in one recorded state, graded, failed (with the
   reason), timed out or crashed, in grading_state/ASSIGNMENT.json; one bad
@@ -20,44 +20,21 @@ same grades. What this adds:
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
 
 from . import astlock
-from .course import CourseConfig
+from ..course import CourseConfig
+from .state import CRASHED, GRADED, GRADER_ERROR, TIMEOUT
 from .validate import (MasterCell, SubmissionError, check_folder,
                        check_structure, find_notebook, read_notebook)
 
-GRADED, FAILED, TIMEOUT, CRASHED = "graded", "failed", "timed out", "crashed"
-#: Reason prefix of a submission the grader itself failed on: not the
-#: student's fault, so a rerun grades it again.
-GRADER_ERROR = "grader error: "
 #: Largest other file copied into the sandbox with a notebook.
 MAX_DATA_BYTES = 5 * 1024 * 1024
-
-
-@dataclass
-class Outcome:
-    """The recorded end of one submission."""
-
-    student: str
-    state: str
-    reason: str = ""
-    score: float = 0.0
-    max_score: float = 0.0
-    fingerprint: str = ""
-    seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
-    #: Why the submission looks like cheating (empty for honest ones).
-    flags: list[str] = field(default_factory=list)
-    #: grade_id -> {"notebook", "passed", "diagnosis"} of every test cell.
-    cells: dict = field(default_factory=dict)
 
 
 # -- reading the course ------------------------------------------------------
@@ -114,32 +91,6 @@ def fingerprint(folder: Path, release_files: list[Path]) -> str:
     return h.hexdigest()
 
 
-# -- the state file --------------------------------------------------------
-
-class StateFile:
-    """grading_state/ASSIGNMENT.json: the outcome of every submission,
-    rewritten atomically after each one."""
-
-    def __init__(self, cfg: CourseConfig, assignment: str):
-        self.path = cfg.state_dir / f"{assignment}.json"
-        self.outcomes: dict[str, dict] = {}
-        if self.path.is_file():
-            self.outcomes = json.loads(self.path.read_text())
-
-    def unchanged(self, student: str, fp: str) -> bool:
-        old = self.outcomes.get(student)
-        return bool(old) and old["fingerprint"] == fp and old["state"] in (
-            GRADED, FAILED, TIMEOUT, CRASHED) \
-            and not old.get("reason", "").startswith(GRADER_ERROR)
-
-    def record(self, outcome: Outcome) -> None:
-        self.outcomes[outcome.student] = asdict(outcome)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.outcomes, indent=1, sort_keys=True))
-        os.replace(tmp, self.path)
-
-
 def log_grader_error(cfg: CourseConfig, assignment: str, student: str,
                      exc: BaseException) -> str:
     """Append the traceback of the grader's own failure to
@@ -189,7 +140,8 @@ def prepare(cfg: CourseConfig, assignment: str, student: str,
 
     folder = cfg.folder(cfg.submitted, student, assignment)
     check_folder(folder)
-    job = {"student": student, "notebooks": {}, "files": {}}
+    job = {"student": student, "notebooks": {}, "files": {},
+           "markers": (cfg.markers.begin, cfg.markers.end)}
     notes: list[str] = []
     for name in notebooks:
         nb = read_notebook(find_notebook(folder, name))
@@ -216,7 +168,7 @@ def prepare(cfg: CourseConfig, assignment: str, student: str,
 def assemble(sanitized: str, result: dict) -> nbformat.NotebookNode:
     """The sanitized notebook (trusted sources) with the run's outputs.
 
-    Outputs were rebuilt from plain data by autograder.execution; a test
+    Outputs were rebuilt from plain data by autograder.grading.execution; a test
     cell's outputs end with the outside verdict's error when it failed.
     """
     nb = nbformat.reads(sanitized, as_version=4)

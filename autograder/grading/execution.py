@@ -1,9 +1,9 @@
 """Run one submission: cells in the sandboxed worker, verdicts outside.
 
-For every notebook of a job: start a worker (autograder.remote), send it
+For every notebook of a job: start a worker (autograder.grading.remote), send it
 the cells one by one, with the hidden test blocks removed; right after a
 test cell ran in the student's process, judge the same cell, hidden checks
-included, in this process (autograder.judge) while the notebook's state is
+included, in this process (autograder.grading.judge) while the notebook's state is
 what nbgrader's own run would test. A test cell passes when it ran without
 error in the notebook AND outside: tampering inside can only lower a
 score. When the notebook said "passed" and the outside run of the very
@@ -24,6 +24,7 @@ from pathlib import Path
 import nbformat
 
 from . import judge, sandbox
+from ..notebook import DEFAULT, Markers, is_test_cell
 from .remote import INTERRUPT_IGNORED, Session, WorkerLost
 
 NOT_RUN = "NotRun"
@@ -39,11 +40,6 @@ def not_run_output(reason: str) -> dict:
             "traceback": [f"{NOT_RUN}: {reason}"]}
 
 
-def is_test_cell(cell) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return bool(meta.get("grade")) and not meta.get("solution")
-
-
 def execute_job(job: dict, limits: sandbox.Limits, use_sandbox: bool = True,
                 slot: int = 0) -> dict:
     """Run every notebook of a job; plain data back."""
@@ -52,7 +48,8 @@ def execute_job(job: dict, limits: sandbox.Limits, use_sandbox: bool = True,
         with scratch_folder(job["files"]) as scratch:
             results[name] = run_notebook(
                 nbformat.reads(text, as_version=4), scratch, limits,
-                job.get("seed", 0), slot, use_sandbox)
+                job.get("seed", 0), slot, use_sandbox,
+                Markers(*job.get("markers", (DEFAULT.begin, DEFAULT.end))))
     return results
 
 
@@ -71,7 +68,8 @@ def scratch_folder(files: dict[str, bytes]):
 
 
 def run_notebook(nb, scratch: Path, limits: sandbox.Limits, seed: int,
-                 slot: int = 0, use_sandbox: bool = True) -> dict:
+                 slot: int = 0, use_sandbox: bool = True,
+                 markers: Markers = DEFAULT) -> dict:
     """Outputs per code cell, outside verdicts per test cell, flags."""
     start = time.monotonic()
     outputs: dict[int, list] = {}
@@ -85,7 +83,7 @@ def run_notebook(nb, scratch: Path, limits: sandbox.Limits, seed: int,
             if cell.cell_type != "code":
                 continue
             test = is_test_cell(cell)
-            source = judge.strip_hidden(cell.source) if test \
+            source = judge.strip_hidden(cell.source, markers) if test \
                 else cell.source
             reply = session.run_cell(source, limits.cell_timeout)
             outputs[i] = _clean_outputs(reply.get("outputs"))
@@ -94,7 +92,7 @@ def run_notebook(nb, scratch: Path, limits: sandbox.Limits, seed: int,
                 grade_id = cell.metadata["nbgrader"]["grade_id"]
                 verdicts[grade_id] = _judge_cell(session, cell.source,
                                                  outputs[i], seed, flags,
-                                                 grade_id)
+                                                 grade_id, markers)
             if reply.get("timed_out"):
                 status = "timeout"
                 detail = (f"a cell ran longer than {limits.cell_timeout:g}"
@@ -156,10 +154,11 @@ def preflight(limits: sandbox.Limits, use_sandbox: bool = True) -> str:
             session.close()
 
 
-def _judge_cell(session, source, outputs, seed, flags, grade_id) -> dict:
+def _judge_cell(session, source, outputs, seed, flags, grade_id,
+                markers) -> dict:
     """Judge one test cell outside; append its error to ``outputs``."""
     inside_ok = not any(o["output_type"] == "error" for o in outputs)
-    whole, visible = judge.judge(session, source, seed)
+    whole, visible = judge.judge(session, source, seed, markers)
     if not whole.passed:
         outputs.append(whole.output())
     if inside_ok and visible is not None and not visible.passed:

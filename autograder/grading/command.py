@@ -1,24 +1,27 @@
 """The grade command: validate, dispatch, save, record, report."""
 from __future__ import annotations
 
+import argparse
 import io
 import sys
 import time
+import warnings
 from pathlib import Path
 
-from . import execution, grading, judge, sandbox
-from .course import load_config
+from . import execution, judge, pipeline, sandbox
+from .state import CRASHED, FAILED, GRADED, Outcome, StateFile
+from ..course import load_config
 from .executors import make_executor
 from .gradebook import shared_engines
 from .progress import Progress
 from .validate import SubmissionError
 
 
-def run(assignment: str, students: list[str] | None = None,
+def run(assignment: str, *, students: list[str] | None = None,
         jobs: int | None = None, scheduler: str | None = None,
         force: bool = False, use_sandbox: bool = True,
         root: Path | None = None, limits: sandbox.Limits | None = None,
-        quiet: bool = False) -> dict[str, grading.Outcome]:
+        quiet: bool = False) -> dict[str, Outcome]:
     """Grade ``assignment`` for the given (default: all) students.
 
     Returns student -> Outcome of the students handled in this run.
@@ -31,7 +34,7 @@ def run(assignment: str, students: list[str] | None = None,
 
 
 def _run(assignment, *, students, jobs, scheduler, force, use_sandbox, root,
-         limits, quiet) -> dict[str, grading.Outcome]:
+         limits, quiet) -> dict[str, Outcome]:
     cfg = load_config(Path(root or Path.cwd()).resolve())
     if use_sandbox and sandbox.bwrap_path() is None:
         raise SystemExit(
@@ -40,15 +43,15 @@ def _run(assignment, *, students, jobs, scheduler, force, use_sandbox, root,
             "use the network. Install it (Debian/Ubuntu: apt-get install "
             "bubblewrap) or, only for code you trust, pass --no-sandbox.")
     limits = limits or sandbox.Limits(cell_timeout=cfg.cell_timeout)
-    notebooks = grading.notebooks_of(cfg, assignment)
+    notebooks = pipeline.notebooks_of(cfg, assignment)
     release = [cfg.root / cfg.release / assignment / f"{n}.ipynb"
                for n in notebooks]
-    state = grading.StateFile(cfg, assignment)
+    state = StateFile(cfg.state_dir, assignment)
     secret = judge.course_secret(cfg.state_dir)
     todo, outcomes = [], {}
-    for student in grading.students_of(cfg, assignment, students):
+    for student in pipeline.students_of(cfg, assignment, students):
         folder = cfg.folder(cfg.submitted, student, assignment)
-        fp = grading.fingerprint(folder, release)
+        fp = pipeline.fingerprint(folder, release)
         if not force and state.unchanged(student, fp):
             continue
         todo.append((student, fp))
@@ -64,15 +67,15 @@ def _run(assignment, *, students, jobs, scheduler, force, use_sandbox, root,
     futures = {}
     try:
         for slot, (student, fp) in enumerate(todo):
-            grading.register(cfg, assignment, student)
+            pipeline.register(cfg, assignment, student)
             try:
-                job, notes = grading.prepare(cfg, assignment, student,
-                                             notebooks)
+                job, notes = pipeline.prepare(cfg, assignment, student,
+                                              notebooks)
             except SubmissionError as exc:
-                total = grading.save_failure(cfg, assignment, student,
-                                             notebooks)
-                outcome = grading.Outcome(student, grading.FAILED, str(exc),
-                                          0.0, total, fp)
+                total = pipeline.save_failure(cfg, assignment, student,
+                                              notebooks)
+                outcome = Outcome(student, FAILED, str(exc), 0.0, total,
+                                  fp)
                 state.record(outcome)
                 outcomes[student] = outcome
                 progress.update(True, student)
@@ -85,29 +88,29 @@ def _run(assignment, *, students, jobs, scheduler, force, use_sandbox, root,
             student, fp, job, notes, started = futures[future]
             try:
                 results = future.result()
-                state_name, reason = grading.outcome_of(results)
-                score, total = grading.save(cfg, assignment, student, job,
-                                            results)
-                flags, cells = grading.flags_and_cells(results)
+                state_name, reason = pipeline.outcome_of(results)
+                score, total = pipeline.save(cfg, assignment, student,
+                                             job, results)
+                flags, cells = pipeline.flags_and_cells(results)
             except Exception as exc:  # noqa: BLE001 - one bad run, not all
-                state_name = grading.CRASHED
-                reason = grading.log_grader_error(cfg, assignment, student,
-                                                  exc)
-                total = grading.save_failure(cfg, assignment, student,
-                                             notebooks)
+                state_name = CRASHED
+                reason = pipeline.log_grader_error(cfg, assignment,
+                                                   student, exc)
+                total = pipeline.save_failure(cfg, assignment, student,
+                                              notebooks)
                 score, flags, cells = 0.0, [], {}
-            outcome = grading.Outcome(
+            outcome = Outcome(
                 student, state_name, reason, score, total, fp,
                 round(time.monotonic() - started, 2), notes, flags, cells)
             state.record(outcome)
             outcomes[student] = outcome
-            progress.update(state_name != grading.GRADED, student)
+            progress.update(state_name != GRADED, student)
     finally:
         executor.close()
     return outcomes
 
 
-def report(outcomes: dict[str, grading.Outcome], skipped: int = 0) -> str:
+def report(outcomes: dict[str, Outcome], skipped: int = 0) -> str:
     lines = []
     for student in sorted(outcomes):
         o = outcomes[student]
@@ -128,3 +131,44 @@ def report(outcomes: dict[str, grading.Outcome], skipped: int = 0) -> str:
         summary += f"; {flagged} flagged"
     lines.append(f"{len(outcomes)} submissions: {summary or 'nothing to do'}")
     return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``python -m autograder grade``."""
+    parser.add_argument("assignment")
+    parser.add_argument("--student", action="append", dest="students",
+                        metavar="ID", help="grade only this student "
+                        "(repeatable)")
+    parser.add_argument("--jobs", type=int, help="parallel notebooks "
+                        "(default: 2 per core)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="Dask scheduler, e.g. tcp://host:8786")
+    parser.add_argument("--force", action="store_true",
+                        help="regrade submissions already graded and "
+                        "unchanged")
+    parser.add_argument("--cell-timeout", type=float, metavar="S",
+                        help="seconds per cell (default: nbgrader's "
+                        "ExecutePreprocessor.timeout)")
+    parser.add_argument("--notebook-timeout", type=float, default=600,
+                        metavar="S", help="seconds per notebook (600)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run student code without bubblewrap (only "
+                        "for code you trust)")
+
+
+def command(args: argparse.Namespace, root: Path) -> int:
+    # nbgrader's add_submission trips three SQLAlchemy 2 warnings per
+    # student ("... not in session, add operation along ... will not
+    # proceed"); they are about nbgrader's code, not the course, and
+    # would bury the progress bar
+    warnings.filterwarnings("ignore", message=r".*not in session, add "
+                            r"operation along")
+    cell = args.cell_timeout or load_config(root).cell_timeout
+    limits = sandbox.Limits(cell_timeout=cell,
+                            notebook_timeout=args.notebook_timeout)
+    outcomes = run(args.assignment, students=args.students, jobs=args.jobs,
+                   scheduler=args.scheduler, force=args.force,
+                   use_sandbox=not args.no_sandbox, root=root,
+                   limits=limits)
+    print(report(outcomes))
+    return 0

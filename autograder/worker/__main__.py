@@ -2,9 +2,9 @@
 
     python -I -c BOOT --output-limit N   (inside bubblewrap, from the
                                          read-only copy of this module
-                                         that autograder.sandbox_view binds)
+                                         that autograder.grading.sandbox_view binds)
 
-It speaks autograder.wire frames on stdin/stdout with the trusted grader:
+It speaks autograder.worker.wire frames on stdin/stdout with the trusted grader:
 
 - ``{"op": "cell", "source": ..., "timeout": s}``: run one cell in an
   IPython shell (this process is the kernel: no ZMQ, no second process);
@@ -16,7 +16,7 @@ It speaks autograder.wire frames on stdin/stdout with the trusted grader:
   changes). Arguments the grader marks as callbacks become functions that
   ask the grader (for numerical_gradient's ``f``). SIGALRM interrupts a
   running call or cell: the worker's own timeouts use it, and so does the
-  grader, which measures a call's cost from outside (autograder.cputime).
+  grader, which measures a call's cost from outside (autograder.grading.cputime).
 
 Nothing here is trusted: student code runs in this very process and may
 replace any of it. The grader judges only the plain values that come back,

@@ -49,16 +49,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..grading import state as state_file
+from ..grading.state import CRASHED, FAILED, GRADED, STATES, TIMEOUT
+
 #: Columns of nbgrader's CsvExportPlugin (nbgrader/plugins/export.py).
 EXPORT_KEYS = ("assignment", "duedate", "timestamp", "student_id",
                "last_name", "first_name", "email", "raw_score",
                "late_submission_penalty", "score", "max_score")
 #: The student columns of a Canvas gradebook export, in Canvas's order.
 CANVAS_HEADER = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
-# The grade command's states (autograder.grading, not imported: it pulls
-# in nbformat, ~1.5 s, for four strings).
-GRADED, FAILED, TIMEOUT, CRASHED = "graded", "failed", "timed out", "crashed"
-STATES = (GRADED, FAILED, TIMEOUT, CRASHED)
 #: How many distinct diagnoses the report lists.
 TOP_DIAGNOSES = 10
 
@@ -179,7 +178,7 @@ def read_gradebook(cfg, assignment: str) -> tuple[float, list[Student],
     """(max score, students in nbgrader export order, checks)."""
     from nbgrader.api import Gradebook
 
-    from .gradebook import find_assignment
+    from ..grading.gradebook import find_assignment
 
     with Gradebook(cfg.db_url, cfg.course_id) as gb:
         found = find_assignment(gb, assignment)
@@ -209,37 +208,17 @@ def _number(value) -> float:
 
 
 def load_state(path: Path) -> dict[str, dict]:
-    """The grade command's records, every key present (older records lack
-    ``flags`` and ``cells``); {} when the file does not exist."""
-    if not path.is_file():
-        return {}
+    """The grade command's records as dicts, every key present; {} when
+    the file does not exist (state_file.load)."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise SystemExit(f"{path} is not valid JSON ({exc}): rerun the "
-                         "grade command or delete it") from None
-    records = {}
-    for student, rec in raw.items():
-        # hand-edited or old files: coerce rather than fail the report
-        rec = dict(rec) if isinstance(rec, dict) else {}
-        rec.setdefault("student", student)
-        for key in ("state", "reason"):
-            rec[key] = str(rec.get(key) or "")
-        for key in ("score", "max_score", "seconds"):
-            rec[key] = _number(rec.get(key))
-        for key in ("notes", "flags"):
-            value = rec.get(key) or []
-            value = [value] if isinstance(value, str) else value
-            rec[key] = [str(x) for x in value]
-        cells = rec.get("cells")
-        rec["cells"] = cells if isinstance(cells, dict) else {}
-        records[str(student)] = rec
-    return records
+        return {s: o.to_dict() for s, o in state_file.load(path).items()}
+    except state_file.StateError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def collect(assignment: str, root: Path) -> ClassData:
     """Read the gradebook and the state file of ``assignment``."""
-    from .course import load_config
+    from ..course import load_config
 
     cfg = load_config(root)
     max_score, students, checks = read_gradebook(cfg, assignment)
