@@ -251,3 +251,68 @@ def test_text_contrast_is_sufficient(visits):
 
 def test_search_finds_pages_offline(visits):
     assert visits["__search__"] > 0
+
+
+# -- a student's feedback page (autograder/reports/feedback.py) -------------
+
+@pytest.fixture(scope="module")
+def feedback_visit(tmp_path_factory):
+    """One student's softmax feedback page, graded by nbgrader autograde,
+    opened over localhost with every other request blocked."""
+    from playwright.sync_api import sync_playwright
+
+    from autograder.reports import feedback
+    from coursekit import build_submission, make_course, run_nbgrader, submit
+
+    course = make_course(tmp_path_factory.mktemp("feedback-browser"),
+                         ["softmax"])
+    submit(course, "student", "softmax",
+           build_submission("softmax", {}, base="stub"))
+    run_nbgrader(course, "autograde", "softmax", "--force")
+    [path] = feedback.build("softmax", course)
+    handler = functools.partial(QuietHandler, directory=str(path.parent))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{httpd.server_address[1]}"
+    blocked: list[str] = []
+    errors: list[str] = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                         args=LAUNCH_ARGS)
+            context = browser.new_context()
+
+            def only_localhost(route):
+                if route.request.url.startswith(origin):
+                    route.continue_()
+                else:
+                    blocked.append(route.request.url)
+                    route.abort()
+
+            context.route("**/*", only_localhost)
+            page = context.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("console", lambda msg: errors.append(msg.text)
+                    if msg.type in ("error", "warning") else None)
+            page.goto(f"{origin}/{path.name}", wait_until="load")
+            facts = page.evaluate(PAGE_FACTS_JS)
+            facts["containers"] = page.locator("mjx-container").count()
+            facts["texErrors"] = page.locator("mjx-container [data-mjx-"
+                                              "error], merror").count()
+            facts["text"] = page.inner_text("main")
+            browser.close()
+    finally:
+        httpd.shutdown()
+    return {"facts": facts, "errors": errors, "blocked": blocked}
+
+
+def test_feedback_page_typesets_math_offline(feedback_visit):
+    facts = feedback_visit["facts"]
+    assert facts["mathCount"] >= 10  # span.math of the notebook's text
+    assert facts["containers"] == facts["mathCount"]
+    assert facts["rawMath"] == 0 and facts["texErrors"] == 0
+    assert not facts["rawTex"]
+    for tex in ("\\frac", "\\mathrm", "$$", "\\(", "\\sum"):
+        assert tex not in facts["text"], tex
+    assert not feedback_visit["blocked"]
+    assert not feedback_visit["errors"]

@@ -19,6 +19,7 @@ import warnings
 from types import SimpleNamespace
 
 import pytest
+from markupsafe import escape
 
 from autograder import notebook
 
@@ -176,20 +177,52 @@ def test_points_match_the_gradebook(graded):
 def test_known_mistakes_get_their_diagnosis_in_words(graded):
     for name, sub in MISTAKES.items():
         for phrase in sub.feedback:
-            assert html.escape(phrase) in graded.pages[name], name
+            assert escape(phrase) in graded.pages[name], name
     assert "softmax is not implemented yet" in graded.pages["stub"]
     assert "status failed" not in graded.pages["reference"]
 
 
 def test_untrusted_output_is_escaped(graded):
     page = graded.pages["string_result"]
-    assert html.escape(SCRIPT) in page
-    assert "<script" not in page.lower()
+    assert escape(SCRIPT) in page
+    # the one script is MathJax, inlined and allowed by its hash alone
+    assert page.lower().count("<script") == 1
+    assert "\n<script>" in page and "<script src" not in page
+    policy = re.search(r'http-equiv="Content-Security-Policy" '
+                       r'content="([^"]+)"', page).group(1)
+    policy = html.unescape(policy)
+    assert "default-src 'none'" in policy
+    assert re.search(r"script-src 'sha256-[A-Za-z0-9+/=]+';", policy)
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(
+        ";")[0]
+
+
+def test_ansi_codes_and_control_characters_are_stripped():
+    from autograder.reports import feedback
+
+    assert feedback.clean("\x1b[31mred\x1b[0m\x07 \x1b[1;32mok\r\n") \
+        == "red ok\n"
+
+
+def test_markdown_math_survives_for_mathjax():
+    from autograder.reports import feedback
+
+    md = "| f | is |\n|---|---|\n| kl | $p \\,\\|\\, q$ |\n\n" \
+        "$x_i$ and $y_j$ $$\\frac{a_1}{b_2}\\\\ c$$ `$code$` " \
+        "<b>$1 < 2$</b>\n\n\\begin{align} a_1 &= b \\\\ c \\end{align}"
+    cell = {"cell_type": "markdown", "source": md, "metadata": {}}
+    text = feedback.render_page(_page(set(), cells=[cell]))
+    for tex in (r"\(p \,\|\, q\)", r"\(x_i\)", r"\(y_j\)",
+                r"\[\frac{a_1}{b_2}\\ c\]", r"\(1 &lt; 2\)",
+                r"\begin{align} a_1 &amp;= b \\ c \end{align}"):
+        assert f'tex2jax_process">{tex}</span>' in text, tex
+    assert "<em>" not in text and "<code>$code$</code>" in text
+    assert "&lt;b&gt;" in text and '<main class="tex2jax_ignore">' in text
 
 
 def test_error_raised_by_a_hidden_line_keeps_the_visible_context(graded):
     page = graded.pages["renamed"]
-    assert "NameError: name &#x27;softmax&#x27; is not defined" in page
+    assert "NameError: name &#39;softmax&#39; is not defined" in page
     assert "Cell In[" in page
     assert "not shown: hidden tests" in page
     assert "# (hidden tests: run by the grader)" in page
@@ -198,7 +231,7 @@ def test_error_raised_by_a_hidden_line_keeps_the_visible_context(graded):
 def test_failed_submission_says_why_but_never_shows_flags(graded):
     page = graded.pages["unrunnable"]
     assert "could not be graded" in page
-    assert html.escape(FAILED_REASON) in page
+    assert escape(FAILED_REASON) in page
     for student_page in graded.pages.values():
         assert FLAG not in student_page
 
@@ -209,9 +242,10 @@ def test_late_penalty_in_the_header():
     grades = feedback.StudentGrades(
         7, 10, 2, {"nb": feedback.NotebookGrades(7, 10, 2)})
     page = feedback.Page("a", "s", "nb", grades, feedback.Redactor(set()),
-                         {}, [])
-    header = feedback.render_header(page)
+                         None, [])
+    header = feedback.render_page(page).split("</header>")[0]
     assert "Late penalty" in header and "<dd>5 / 10</dd>" in header
+    assert "<script" not in header  # no math, no MathJax
 
 
 def test_plain_python_traceback_loses_grader_frames():
@@ -232,13 +266,17 @@ def test_plain_python_traceback_loses_grader_frames():
     assert "ipython-input-3" in text
 
 
-def _page(hidden: set[str], state: dict | None = None):
+def _page(hidden: set[str], cells: dict | None = None, cells_of=None):
+    """A page of one notebook with one failed test_f; ``cells`` of the
+    notebook, ``cells_of`` the state file's record of its cells."""
+    from autograder.grading.state import Outcome
     from autograder.reports import feedback
 
     grades = feedback.StudentGrades(0, 1, 0, {"nb": feedback.NotebookGrades(
         0, 1, 0, {"test_f": (0.0, 1.0)})})
+    outcome = Outcome("s", "graded", cells=cells_of) if cells_of else None
     return feedback.Page("a", "s", "nb", grades, feedback.Redactor(hidden),
-                         state or {}, [])
+                         outcome, cells or [])
 
 
 def test_outputs_quoting_hidden_lines_are_cut():
@@ -249,21 +287,21 @@ def test_outputs_quoting_hidden_lines_are_cut():
     page = _page({"hidden.softmax_values(softmax)"})
     history = "['', '### BEGIN HIDDEN TESTS\\nhidden.softmax_values(" \
         "softmax)\\n']\nvisible line"
-    out = feedback.render_outputs(page, [{"output_type": "stream",
-                                          "name": "stdout",
-                                          "text": history}], False)
-    assert "softmax_values" not in "".join(out)
-    assert "visible line" in "".join(out)
+    out = feedback.outputs(page, [{"output_type": "stream",
+                                   "name": "stdout", "text": history}],
+                           False)
+    assert "softmax_values" not in out[0].text
+    assert "visible line" in out[0].text
 
 
 def test_state_diagnosis_shown_when_the_notebook_lacks_it():
     from autograder.reports import feedback
 
-    state = {"cells": {"test_f": {"notebook": "nb", "passed": False,
-                                  "diagnosis": "f(x) is 2 times <right>"}}}
+    record = {"test_f": {"notebook": "nb", "passed": False,
+                         "diagnosis": "f(x) is 2 times <right>"}}
     cell = {"cell_type": "code", "source": "f(1)", "outputs": [],
             "metadata": {"nbgrader": {"grade": True, "grade_id": "test_f"}}}
-    text = feedback.render_cell(_page(set(), state), cell, None)
+    text = feedback.render_page(_page(set(), [cell], record))
     assert "f(x) is 2 times &lt;right&gt;" in text
     assert "status failed" in text
 

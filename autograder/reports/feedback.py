@@ -10,22 +10,24 @@ pages show instead:
 
 - the scores of the gradebook: assignment total, late penalty, and per
   grade cell passed/failed with its points;
-- every cell in order: markdown rendered without raw HTML, code with each
-  hidden-test block replaced by one line, and the outputs;
+- every cell in order: markdown rendered without raw HTML and its math
+  typeset by MathJax, offline (texmath.py), code with each hidden-test
+  block replaced by one line, and the outputs;
 - for a failed check its diagnosis in words (``CheckFailed: ...``), and of
   other errors only the traceback lines that quote no hidden-test line and
   show no grader or library frame.
 
-Everything from a notebook is untrusted (student code wrote it) and is
-escaped; the page loads nothing and runs no script (a Content Security
-Policy forbids both, in case escaping ever missed something).
+The page comes from templates/feedback.html.j2 (pages.py: autoescape
+on). Everything from a notebook is untrusted (student code wrote it) and
+is escaped; the page loads nothing and runs no script but the MathJax
+inlined into it (a Content Security Policy allows that one by its hash
+and forbids everything else, in case escaping ever missed something).
 """
 from __future__ import annotations
 
 import argparse
 import base64
 import binascii
-import html
 import json
 import re
 import shutil
@@ -33,13 +35,20 @@ from dataclasses import dataclass, field
 import sys
 from pathlib import Path
 
-from ..course import load_config
-from ..grading import state as state_file
-from ..notebook import DEFAULT, Markers, parse
+from markupsafe import Markup
 
-# nbgrader imports jsonschema, which imports rfc3987_syntax when installed
-# and builds a grammar for ~1.8 s; nothing here validates notebooks.
+from ..course import load_config
+from ..grading.state import FAILED, Outcome
+from ..notebook import DEFAULT, Markers, parse
+from . import pages, texmath
+from .pages import points
+from .records import load_state
+
+# nbgrader and nbconvert import jsonschema, which imports rfc3987_syntax
+# when installed and builds a grammar for ~1.8 s; nothing here validates
+# notebooks.
 sys.modules.setdefault("rfc3987_syntax", None)
+from nbconvert.filters.ansi import strip_ansi  # noqa: E402
 
 #: What a run of removed traceback or output lines becomes.
 OMITTED = "    \u22ee (not shown: hidden tests, grader or library code)"
@@ -63,7 +72,6 @@ STATE_NOTES = {
 }
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif")
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # "----> 4 code" or "      3 code": IPython's numbered context lines.
 _LINE_NUMBER = re.compile(r"^\s*(?:-*>\s*)?\d+\s?")
@@ -189,7 +197,7 @@ def _text(value) -> str:
 
 def clean(text: str) -> str:
     """Text without ANSI colour codes and other control characters."""
-    return _CONTROL.sub("", _ANSI.sub("", text.replace("\r\n", "\n")))
+    return _CONTROL.sub("", strip_ansi(text.replace("\r\n", "\n")))
 
 
 def cap(text: str, limit: int = MAX_OUTPUT_CHARS,
@@ -273,16 +281,8 @@ def source_hidden_lines(gb, assignment: str) -> dict[str, set[str]]:
     return out
 
 
-def load_state(path: Path) -> dict:
-    """student -> record (a dict) of the grade command's state file; {} if
-    there is none (state_file.load)."""
-    try:
-        return {s: o.to_dict() for s, o in state_file.load(path).items()}
-    except state_file.StateError as exc:
-        raise SystemExit(str(exc)) from None
-
-
-def students_of(cfg, assignment: str, state: dict) -> list[str]:
+def students_of(cfg, assignment: str,
+                state: dict[str, Outcome]) -> list[str]:
     """Students with an autograded submission or a recorded state."""
     root = cfg.root / cfg.autograded
     found = {p.parent.name for p in root.glob(f"*/{assignment}")
@@ -291,81 +291,15 @@ def students_of(cfg, assignment: str, state: dict) -> list[str]:
     return sorted(s for s in found if not s.startswith("."))
 
 
-# -- HTML ----------------------------------------------------------------
+# -- the page ----------------------------------------------------------------
 
-def esc(text) -> str:
-    """Escaped text for HTML content and quoted attributes."""
-    return html.escape(str(text), quote=True)
-
-
-def points(value: float) -> str:
-    """3, 2.5: points without a useless ".0"."""
-    return f"{value:g}"
-
-
-CSS = """
-body { font: 16px/1.5 system-ui, sans-serif; color: #1b1b1b;
-  background: #fafafa; margin: 0; }
-main { max-width: 58rem; margin: 0 auto; padding: 1rem 1.5rem 4rem; }
-h1 { font-size: 1.6rem; margin-bottom: .3rem; }
-dl.facts { display: grid; grid-template-columns: max-content auto;
-  gap: .1rem 1rem; }
-dl.facts dt { font-weight: 600; }
-dl.facts dd { margin: 0; }
-.banner { border-left: 5px solid #b3261e; background: #fdecea;
-  padding: .6rem 1rem; margin: 1rem 0; }
-table.summary { border-collapse: collapse; margin: 1rem 0; }
-table.summary td, table.summary th { padding: .2rem .8rem;
-  border-bottom: 1px solid #ddd; text-align: left; }
-.cell { background: #fff; border: 1px solid #ddd; border-radius: 6px;
-  margin: 1rem 0; padding: .5rem 1rem; }
-.cell.grade.passed { border-left: 6px solid #2e7d32; }
-.cell.grade.failed { border-left: 6px solid #b3261e; }
-.cell.grade.partial { border-left: 6px solid #e69500; }
-.cellhead { font-weight: 600; margin: .2rem 0 .4rem; }
-.label { font-size: .8rem; color: #555; text-transform: uppercase;
-  letter-spacing: .05em; }
-.status { border-radius: 3px; padding: 0 .4rem; color: #fff; }
-.status.passed { background: #2e7d32; }
-.status.failed { background: #b3261e; }
-.status.partial { background: #a86a00; }
-pre { background: #f3f3f3; padding: .5rem .7rem; overflow-x: auto;
-  white-space: pre-wrap; word-break: break-word; margin: .3rem 0;
-  font: 14px/1.4 ui-monospace, monospace; }
-pre.stderr { background: #fff4e5; }
-.error { border-left: 4px solid #b3261e; background: #fdecea;
-  padding: .3rem .7rem; margin: .4rem 0; }
-.error .message { white-space: pre-wrap; font-weight: 600; }
-.comment { background: #e8f0fe; padding: .3rem .7rem; }
-.note { color: #555; font-style: italic; }
-.math { font-family: "Latin Modern Math", "STIX Two Math", serif; }
-div.math { white-space: pre-wrap; margin: .5rem 1.5rem; }
-img { max-width: 100%; }
-"""
-
-# No script, no remote resource, no form: only the inline style and
-# images carried in the page itself.
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-       "form-action 'none'; base-uri 'none'")
-
-
-def _markdown():
-    """A CommonMark renderer that passes no raw HTML and no images
-    (an image would be a remote resource).
-
-    $...$ and $$...$$ stay TeX source, escaped: read as markdown, their
-    underscores would turn into emphasis. (mdit_py_plugins comes with
-    myst-parser, which the book pins.)
-    """
-    from markdown_it import MarkdownIt
-
-    md = MarkdownIt("commonmark", {"html": False}).enable(
-        "table").disable("image")
-    try:
-        from mdit_py_plugins.dollarmath import dollarmath_plugin
-    except ImportError:
-        return md
-    return md.use(dollarmath_plugin)
+def csp(script: str | None) -> str:
+    """No remote resource, no form, no script but MathJax (allowed by
+    its hash when the page has math): only the inline style, images
+    carried in the page itself, and that one script."""
+    scripts = f"script-src {texmath.csp_hash(script)}; " if script else ""
+    return (f"default-src 'none'; {scripts}style-src 'unsafe-inline'; "
+            "img-src data:; form-action 'none'; base-uri 'none'")
 
 
 def status_of(score: float, max_score: float) -> str:
@@ -384,172 +318,180 @@ class Page:
     notebook: str
     grades: StudentGrades
     redactor: Redactor
-    state: dict
+    outcome: Outcome | None  # the state file's record, if any
     cells: list | None  # None: no autograded notebook to show
+
+    @property
+    def scores(self) -> NotebookGrades:
+        return self.grades.notebooks.get(self.notebook, NotebookGrades())
+
+
+@dataclass
+class Output:
+    """One output as the page shows it. kind: error (text is the
+    message), stream (css stdout/stderr), image (css is the MIME type,
+    text the base64 data), text, or held back (nothing shown)."""
+
+    kind: str
+    text: str = ""
+    css: str = ""
+    trace: str = ""
+
+
+@dataclass
+class CellView:
+    """One cell as the page shows it."""
+
+    classes: str
+    grade_id: str = ""
+    anchor: str = ""
+    graded: bool = False
+    answer: bool = False
+    status: str = ""
+    score: float = 0.0
+    max_score: float = 0.0
+    markdown: Markup | None = None  # rendered; None for a code cell
+    source: str = ""
+    outputs: list[Output] = field(default_factory=list)
+    comment: str = ""
+    diagnosis: str = ""
 
 
 def render_page(page: Page) -> str:
     """The whole HTML document of one notebook."""
-    title = (f"Feedback on {page.assignment} ({page.notebook}) for "
-             f"{page.student}")
-    body = [render_header(page), render_summary(page)]
-    if page.cells is None:
-        body.append('<p class="note">There is no graded notebook to '
-                    "show.</p>")
-    else:
-        md = _markdown()
-        body += [render_cell(page, cell, md) for cell in page.cells]
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-            "<meta charset=\"utf-8\">\n"
-            f"<meta http-equiv=\"Content-Security-Policy\" "
-            f"content=\"{CSP}\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width\">\n"
-            f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n"
-            "</head>\n<body>\n<main>\n" + "\n".join(body)
-            + "\n</main>\n</body>\n</html>\n")
+    md = texmath.MathMarkdown()
+    cells = None if page.cells is None else [
+        view for view in (cell_view(page, cell, md) for cell in page.cells)
+        if view is not None]
+    script = texmath.mathjax_script() if md.math_count else None
+    return pages.render(
+        "feedback.html.j2", page="feedback", csp=csp(script),
+        script=Markup(script) if script else None,
+        title=f"Feedback on {page.assignment} ({page.notebook}) for "
+              f"{page.student}",
+        assignment=page.assignment, facts=facts(page),
+        banner=banner(page), summary=summary(page), cells=cells)
 
 
-def render_header(page: Page) -> str:
-    """Title, student, scores, late penalty, and a failed grading."""
-    g = page.grades
-    nb = g.notebooks.get(page.notebook, NotebookGrades())
-    facts = [("Student", esc(page.student)),
-             ("Notebook", esc(page.notebook + ".ipynb")),
-             ("Score", f"{points(g.score)} / {points(g.max_score)}")]
+def facts(page: Page) -> list[tuple[str, str]]:
+    """(label, text) of the header: student, scores, late penalty."""
+    g, nb = page.grades, page.scores
+    rows = [("Student", page.student),
+            ("Notebook", page.notebook + ".ipynb"),
+            ("Score", f"{points(g.score)} / {points(g.max_score)}")]
     if len(g.notebooks) > 1:
-        facts.append(("This notebook",
-                      f"{points(nb.score)} / {points(nb.max_score)}"))
+        rows.append(("This notebook",
+                     f"{points(nb.score)} / {points(nb.max_score)}"))
     if g.penalty > 0:
-        facts.append(("Late penalty", f"&minus;{points(g.penalty)} points"))
-        facts.append(("Final score", f"{points(g.score - g.penalty)} / "
-                      f"{points(g.max_score)}"))
-    rows = "\n".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
-    parts = [f"<h1>Feedback on {esc(page.assignment)}</h1>",
-             f'<dl class="facts">\n{rows}\n</dl>']
-    state = page.state.get("state")
-    if state in STATE_NOTES:
-        # the reason is written for students; the flags are not shown:
-        # they are suspicions for the instructor only
-        reason = page.redactor.message(_text(page.state.get("reason")))
-        parts.append(f'<p class="banner">{esc(STATE_NOTES[state])}'
-                     + (f": {esc(reason)}" if reason else "") + ".</p>")
-    return "<header>\n" + "\n".join(parts) + "\n</header>"
+        rows.append(("Late penalty", f"\u2212{points(g.penalty)} points"))
+        rows.append(("Final score", f"{points(g.score - g.penalty)} / "
+                     f"{points(g.max_score)}"))
+    return rows
 
 
-def render_summary(page: Page) -> str:
-    """A table of the grade cells: the result at a glance."""
-    nb = page.grades.notebooks.get(page.notebook, NotebookGrades())
-    rows = []
-    for name, (score, max_score) in nb.grades.items():
-        if max_score <= 0:
-            continue
-        status = status_of(score, max_score)
-        rows.append(f'<tr><td><a href="#{esc(_anchor(name))}">{esc(name)}'
-                    f'</a></td><td><span class="status {status}">'
-                    f"{status}</span></td><td>{points(score)} / "
-                    f"{points(max_score)}</td></tr>")
-    if not rows:
+def banner(page: Page) -> str:
+    """Why grading stopped, or "". The reason is written for students;
+    the flags are not shown: they are suspicions for the instructor."""
+    outcome = page.outcome
+    if outcome is None or outcome.state not in STATE_NOTES:
         return ""
-    return ('<table class="summary">\n<tr><th>Test</th><th>Result</th>'
-            "<th>Points</th></tr>\n" + "\n".join(rows) + "\n</table>")
+    reason = page.redactor.message(outcome.reason)
+    note = STATE_NOTES[outcome.state]
+    return f"{note}: {reason}" if reason else note
+
+
+def summary(page: Page) -> list[CellView]:
+    """The grade cells with points: the result at a glance."""
+    return [CellView("", name, _anchor(name), True, False,
+                     status_of(score, max_score), score, max_score)
+            for name, (score, max_score) in page.scores.grades.items()
+            if max_score > 0]
 
 
 def _anchor(grade_id: str) -> str:
     return "cell-" + re.sub(r"[^\w-]", "_", grade_id)
 
 
-def render_cell(page: Page, cell: dict, md) -> str:
-    """One cell: markdown rendered, code and outputs, grade results."""
+def cell_view(page: Page, cell: dict, md) -> CellView | None:
+    """One cell: markdown rendered, code and outputs, grade results;
+    None for a cell of another type (raw)."""
     meta = nb_meta(cell)
     grade_id = str(meta.get("grade_id", ""))
     source, hidden = split_hidden(clean(_text(cell.get("source"))))
-    nb = page.grades.notebooks.get(page.notebook, NotebookGrades())
-    graded = bool(meta.get("grade")) and grade_id in nb.grades
-    classes, head = ["cell"], ""
-    if graded:
-        score, max_score = nb.grades[grade_id]
-        status = status_of(score, max_score)
-        classes += ["grade", status]
-        head = (f'<p class="cellhead"><span class="label">test</span> '
-                f"{esc(grade_id)} &mdash; <span class=\"status {status}\">"
-                f"{status}</span> {points(score)} / {points(max_score)} "
-                "points</p>")
-    elif meta.get("solution"):
-        head = '<p class="cellhead"><span class="label">your answer</span>'
-        head += f" {esc(grade_id)}</p>" if grade_id else "</p>"
-    parts = [head]
-    if cell.get("cell_type") == "markdown":
-        parts.append(md.render(source))
-    elif cell.get("cell_type") == "code":
-        parts.append(f"<pre><code>{esc(source)}</code></pre>")
-        parts += render_outputs(page, cell.get("outputs") or [],
-                                in_hidden_test=bool(hidden))
+    nb = page.scores
+    view = CellView("cell", grade_id, _anchor(grade_id) if grade_id else "")
+    if bool(meta.get("grade")) and grade_id in nb.grades:
+        view.score, view.max_score = nb.grades[grade_id]
+        view.graded = True
+        view.status = status_of(view.score, view.max_score)
+        view.classes = f"cell grade {view.status}"
     else:
-        return ""
-    comment = nb.comments.get(grade_id)
-    if comment:
-        parts.append(f'<p class="comment"><b>Comment:</b> '
-                     f"{esc(clean(comment))}</p>")
-    anchor = f' id="{esc(_anchor(grade_id))}"' if grade_id else ""
-    parts += render_diagnosis(page, grade_id, parts)
-    return (f'<section class="{" ".join(classes)}"{anchor}>\n'
-            + "\n".join(p for p in parts if p) + "\n</section>")
+        view.answer = bool(meta.get("solution"))
+    kind = cell.get("cell_type")
+    if kind == "markdown":
+        view.markdown = Markup(md.render(source))
+    elif kind == "code":
+        view.source = source
+        view.outputs = outputs(page, cell.get("outputs") or [],
+                               in_hidden_test=bool(hidden))
+    else:
+        return None
+    view.comment = clean(nb.comments.get(grade_id) or "")
+    view.diagnosis = diagnosis(page, grade_id, view)
+    return view
 
 
-def render_diagnosis(page: Page, grade_id: str, parts: list) -> list:
-    """The state file's diagnosis of a grade cell, if the page does not
+def diagnosis(page: Page, grade_id: str, view: CellView) -> str:
+    """The state file's diagnosis of a grade cell, if the cell does not
     show it already (e.g. a check message the notebook lacks)."""
-    record = (page.state.get("cells") or {}).get(grade_id)
+    cells = page.outcome.cells if page.outcome else {}
+    record = cells.get(grade_id)
     if not isinstance(record, dict) or record.get("passed"):
-        return []
+        return ""
     text = page.redactor.message(_text(record.get("diagnosis")))
-    if not text or esc(text) in "".join(parts):
-        return []
-    return [f'<div class="error"><div class="message">{esc(text)}</div>'
-            "</div>"]
+    shown = "\n".join([view.source, *(f"{o.text}\n{o.trace}"
+                                      for o in view.outputs)])
+    return "" if not text or text in shown else text
 
 
-def render_outputs(page: Page, outputs: list, in_hidden_test: bool) -> list:
-    """HTML of a code cell's outputs.
+def outputs(page: Page, raw: list, in_hidden_test: bool) -> list[Output]:
+    """A code cell's outputs as the page shows them.
 
     What a test cell printed while its hidden tests ran can be the hidden
     inputs (a student's function may print its arguments), so only its
     errors are shown.
     """
-    parts, held_back = [], 0
-    for out in outputs:
-        if not isinstance(out, dict):
+    out, held_back = [], False
+    for item in raw:
+        if not isinstance(item, dict):
             continue
-        kind = out.get("output_type")
+        kind = item.get("output_type")
         if kind == "error":
-            parts.append(render_error(page, out))
+            out.append(error(page, item))
         elif in_hidden_test:
-            held_back += 1
+            held_back = True
         elif kind == "stream":
-            css = "stderr" if out.get("name") == "stderr" else "stdout"
-            text = cap(page.redactor.lines(_text(out.get("text"))))
-            parts.append(f'<pre class="{css}">{esc(text)}</pre>')
+            css = "stderr" if item.get("name") == "stderr" else "stdout"
+            text = cap(page.redactor.lines(_text(item.get("text"))))
+            out.append(Output("stream", text, css))
         elif kind in ("execute_result", "display_data"):
-            parts.append(render_data(page, out.get("data") or {}))
-    if held_back:
-        parts.append('<p class="note">What this cell printed while the '
-                     "hidden tests ran is not shown.</p>")
-    return parts
+            shown = data(page, item.get("data") or {})
+            out += [shown] if shown else []
+    return out + [Output("held back")] if held_back else out
 
 
-def render_data(page: Page, data: dict) -> str:
+def data(page: Page, bundle: dict) -> Output | None:
     """An image (as a data URL) or else the plain-text representation.
     HTML, SVG and JavaScript representations are never used: they could
     carry active content."""
     for mime in IMAGE_TYPES:
-        payload = re.sub(r"\s+", "", _text(data.get(mime)))
+        payload = re.sub(r"\s+", "", _text(bundle.get(mime)))
         if payload and _BASE64.match(payload) and _decodes(payload):
-            return (f'<img alt="output image" src="data:{mime};base64,'
-                    f'{payload}">')
-    text = _text(data.get("text/plain"))
+            return Output("image", payload, mime)
+    text = _text(bundle.get("text/plain"))
     if not text:
-        return ""
-    return f"<pre>{esc(cap(page.redactor.lines(text)))}</pre>"
+        return None
+    return Output("text", cap(page.redactor.lines(text)))
 
 
 def _decodes(payload: str) -> bool:
@@ -560,7 +502,7 @@ def _decodes(payload: str) -> bool:
     return True
 
 
-def render_error(page: Page, out: dict) -> str:
+def error(page: Page, out: dict) -> Output:
     """``ename: evalue`` in full, then the safe part of the traceback."""
     r = page.redactor
     ename = r.message(_text(out.get("ename"))) or "Error"
@@ -568,9 +510,7 @@ def render_error(page: Page, out: dict) -> str:
     header = f"{ename}: {evalue}" if evalue else ename
     tb = out.get("traceback")
     lines = r.traceback(tb if isinstance(tb, list) else [], header)
-    trace = f"<pre>{esc(cap(chr(10).join(lines)))}</pre>" if lines else ""
-    return (f'<div class="error"><div class="message">{esc(header)}</div>'
-            f"{trace}</div>")
+    return Output("error", header, trace=cap("\n".join(lines)))
 
 
 # -- building the pages ----------------------------------------------------
@@ -595,7 +535,8 @@ def _check_id(student: str) -> None:
 
 
 def build_student(cfg, gb, assignment: str, student: str,
-                  hidden: dict[str, set[str]], state: dict) -> list[Path]:
+                  hidden: dict[str, set[str]],
+                  state: dict[str, Outcome]) -> list[Path]:
     """Write one student's pages; [] when the gradebook has no grades."""
     grades = read_grades(gb, assignment, student)
     if grades is None:
@@ -603,18 +544,17 @@ def build_student(cfg, gb, assignment: str, student: str,
     src = cfg.root / cfg.autograded / student / assignment
     dest = cfg.root / "feedback" / student / assignment
     dest.mkdir(parents=True, exist_ok=True)
-    record = state.get(student)
-    record = record if isinstance(record, dict) else {}
+    outcome = state.get(student)
     written = []
     for notebook in sorted(grades.notebooks):
         # a failed submission never ran: anything in autograded/ is stale
-        cells = None if record.get("state") == "failed" \
+        cells = None if outcome and outcome.state == FAILED \
             else read_cells(src / f"{notebook}.ipynb")
         lines = set(hidden.get(notebook, set()))
         for cell in cells or []:
             lines.update(split_hidden(_text(cell.get("source")))[1])
         page = Page(assignment, student, notebook, grades,
-                    Redactor(lines), record, cells)
+                    Redactor(lines), outcome, cells)
         path = dest / f"{notebook}.html"
         path.write_text(render_page(page), encoding="utf-8")
         written.append(path)
