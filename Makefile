@@ -1,6 +1,11 @@
 # Every target creates or refreshes .venv from requirements.txt first, so a
-# fresh clone needs nothing but Python 3.11, pip and make.
+# fresh clone needs nothing but Python 3.11, pip and make. `make test` also
+# installs the Debian packages the tests need when they are missing (as
+# root with apt-get; otherwise it names the command and stops):
+# SYSTEM_PACKAGES=skip (on the command line or in the environment) installs
+# nothing and lets pytest skip the parts that need them.
 PYTHON ?= python3
+SYSTEM_PACKAGES ?= install
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -11,7 +16,9 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 help:
 	@echo "make book       build the HTML book into _build/html"
-	@echo "make test       run the whole test suite"
+	@echo "make test       run the whole test suite, installing chromium,"
+	@echo "                bubblewrap and postgresql first if missing"
+	@echo "                (SYSTEM_PACKAGES=skip: skip what needs them)"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make grade A=softmax   grade submitted/*/softmax in parallel,"
 	@echo "                       sandboxed (needs bubblewrap)"
@@ -28,6 +35,7 @@ book: $(STAMP)
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
 test: $(STAMP)
+	@tools/system-packages $(SYSTEM_PACKAGES)
 	$(BIN)/python -m pytest
 
 # Student versions are generated, never hand-edited.
