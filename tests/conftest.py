@@ -1,12 +1,22 @@
+"""Shared fixtures, the markers of the end-to-end tests, the schedule of
+the two test workers, and the run's last line: the parts it skipped.
+
+tests/ holds helper modules (coursekit, catalogue, pgserver) that the
+tests import by name: pyproject.toml puts tests/ on sys.path
+(``pythonpath``). Test modules have no __init__.py, so their basenames
+must be unique across tests/ (pytest says "import file mismatch" when
+two collide): unit tests mirror the package as
+tests/unit/<folder>/test_<module>.py, or tests/unit/test_<folder>_<module>.py.
+"""
 import fcntl
+import functools
+import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
-
-# tests/ holds helper modules (coursekit, catalogue) imported by the tests.
-sys.path.insert(0, str(Path(__file__).parent))
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,9 +74,13 @@ SLOW_FIRST = ("tests/test_autograde.py[activations]",
               "tests/test_autograde.py", "tests/test_grade_catalogue.py")
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
-    """Tests of SLOW_FIRST's units first, in its order; the others as
+    """Markers of the end-to-end tests (E2E), before ``-m`` selects; then
+    tests of SLOW_FIRST's units first, in its order, the others as
     collected (every worker sorts the same way)."""
+    _mark(items)
+
     def rank(item) -> int:
         module = item.nodeid.split("::", 1)[0]
         unit = "the book" if module in BOOK else module
@@ -78,3 +92,100 @@ def pytest_collection_modifyitems(items):
             else len(SLOW_FIRST)
 
     items.sort(key=rank)
+
+
+#: The end-to-end test modules and what each needs beyond .venv; every one
+#: is marked ``e2e`` and with its parts (pyproject.toml registers them).
+#: Every other test, tests/unit/ among them, runs without bubblewrap,
+#: PostgreSQL, Dask, a book build or a browser.
+E2E = {
+    "tests/test_autograde.py": (),
+    "tests/test_feedback.py": (),
+    "tests/test_report.py": (),
+    "tests/test_book.py": ("book",),
+    "tests/test_browser.py": ("browser", "book"),
+    "tests/test_cheating.py": ("sandbox",),
+    "tests/test_course_copy.py": ("sandbox",),
+    "tests/test_grade_catalogue.py": ("sandbox",),
+    "tests/test_grade_command.py": ("sandbox",),
+    "tests/test_grade_dask.py": ("sandbox", "dask"),
+    "tests/test_grade_postgres.py": ("sandbox", "postgres"),
+}
+
+
+def part_of(nodeid: str) -> str:
+    """The part of the suite a test belongs to, as the last line names
+    it: its first marker in E2E, else its module's name."""
+    module = nodeid.split("::", 1)[0]
+    parts = E2E.get(module)
+    if parts:
+        return parts[0]
+    return Path(module).stem.removeprefix("test_") or module
+
+
+@functools.lru_cache(maxsize=None)
+def sandbox_unavailable() -> str | None:
+    """Why bubblewrap, though installed, cannot make a sandbox here (no
+    unprivileged user namespaces, say), or None. Its absence is the test
+    modules' own skip (make test installs it)."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return None
+    try:
+        proc = subprocess.run(
+            [bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/",
+             "/", "true"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"bubblewrap cannot run here: {exc}"
+    if proc.returncode == 0:
+        return None
+    detail = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+    return f"bubblewrap cannot make a sandbox on this machine ({detail})"
+
+
+def _mark(items) -> None:
+    for item in items:
+        parts = E2E.get(item.nodeid.split("::", 1)[0])
+        if parts is None:
+            continue
+        item.add_marker(pytest.mark.e2e)
+        for name in parts:
+            item.add_marker(getattr(pytest.mark, name))
+        if "sandbox" in parts and sandbox_unavailable():
+            item.add_marker(pytest.mark.skip(reason=sandbox_unavailable()))
+
+
+def _short(reason: str) -> str:
+    """A skip reason's gist: "Chromium is not installed: `apt-get ...`"
+    reads "Chromium is not installed"."""
+    reason = reason.removeprefix("Skipped: ")
+    for stop in (": ", " ("):
+        reason = reason.split(stop, 1)[0]
+    return reason.strip()
+
+
+def skipped_parts(reports) -> str:
+    """One line naming each skipped part, its test count and why, e.g.
+    ``skipped parts: browser (10 tests: Chromium is not installed)``."""
+    counts: Counter = Counter()
+    for report in reports:
+        longrepr = getattr(report, "longrepr", None)
+        reason = longrepr[2] if isinstance(longrepr, tuple) else \
+            str(longrepr)
+        counts[part_of(report.nodeid), _short(reason)] += 1
+    if not counts:
+        return "skipped parts: none"
+    return "skipped parts: " + ", ".join(
+        f"{part} ({n} test{'s' * (n != 1)}: {reason})"
+        for (part, reason), n in sorted(counts.items()))
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter):
+    """After every other summary (``-ra``'s details among them), just
+    before the counts: the skipped parts in one line."""
+    yield
+    if terminalreporter.config.option.collectonly:
+        return
+    terminalreporter.write_line(
+        skipped_parts(terminalreporter.stats.get("skipped", [])))
