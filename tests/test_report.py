@@ -42,11 +42,13 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def state_record(course: Path, student: str, **extra) -> dict:
-    """A graded record as the grade command writes it."""
+    """A graded record as the grade command writes it: a diagnosis is
+    "ename: evalue" (autograder/grading/execution.py)."""
     got = scores(course, A, student)
     errors = autograded_errors(course, A, student)
     cells = {cell: {"notebook": A, "passed": cell not in errors,
-                    "diagnosis": errors.get(cell, "")} for cell in got}
+                    "diagnosis": f"CheckFailed: {errors[cell]}"
+                    if cell in errors else ""} for cell in got}
     record = {"student": student, "state": "graded", "reason": "",
               "score": sum(got.values()), "max_score": 8.0,
               "fingerprint": "f" * 64, "seconds": 1.5, "notes": [],
@@ -153,13 +155,45 @@ def test_html_figures_are_embedded_pngs(built):
     page = built["html"].read_text()
     images = re.findall(r'<img src="data:image/png;base64,([^"]+)" '
                         r'alt="([^"]+)"', page)
-    assert len(images) == 3  # scores, checks, diagnoses
+    assert len(images) == 2  # scores, checks by diagnosis
     for data, alt in images:
         assert base64.b64decode(data, validate=True).startswith(PNG_MAGIC)
     alts = " ".join(alt for _, alt in images)
     assert "Histogram of the scores of 9 students" in alts
     assert "test_entropy_values" in alts and "test_code_lengths" in alts
-    assert "most common diagnoses" in alts
+    assert "split by diagnosis" in alts
+
+
+def test_check_figure_splits_failures_by_diagnosis(course):
+    """Each check's bar: its failures among completed runs, by diagnosis
+    numbered as in the table; they add up to the failures."""
+    data = report.collect(A, course)
+    top, _ = report.common_diagnoses(data)
+    bars, counted = report.check_bars(data, top)
+    assert counted == 6  # graded: not the timed-out or crashed runs
+    assert [b.label for b in bars] == [c.name for c in data.checks]
+    for bar in bars:
+        assert sum(bar.parts.values()) == bar.failures
+    parts = [k for b in bars for k, n in b.parts.items() if n]
+    assert 1 in parts  # the most common diagnosis has its own colour
+    # "none": only the stub's record, written before cells were recorded
+    stub = next(s for s in data.students if s.id == "stub")
+    assert sum(b.parts.get("none", 0) for b in bars) == sum(
+        stub.cells.get((c.notebook, c.name), 0) < c.max_score
+        for c in data.checks) > 0
+    # failures per check agree with the gradebook's points
+    for bar, check in zip(bars, data.checks):
+        assert bar.failures == sum(
+            s.cells.get((check.notebook, check.name), 0) < check.max_score
+            for s in report.completed(data))
+
+
+def test_messages_lose_their_checkfailed_prefix(built):
+    page = built["html"].read_text()
+    assert "CheckFailed" not in page
+    assert report.message("CheckFailed: dW is 2 times right") \
+        == "dW is 2 times right"
+    assert report.message("NameError: x") == "NameError: x"
     # self-contained: nothing fetched
     assert not re.search(r'(src|href)="(https?:)?//', page)
 
@@ -168,7 +202,7 @@ def test_html_summary_tables_and_escaping(built):
     page = built["html"].read_text()
     assert "<script" not in page and "<img src=x" not in page
     assert "x&lt;script&gt;alert(1)" in page
-    assert "&lt;script&gt;alert(&quot;reason&quot;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&#34;reason&#34;)&lt;/script&gt;" in page
     assert "&lt;img src=x onerror=alert(2)&gt;" in page
     assert "same answers as reference &lt;b&gt;verbatim&lt;/b&gt;" in page
     summary = dict(re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td></tr>",

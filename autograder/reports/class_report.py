@@ -29,28 +29,27 @@ canvas.csv
 
 report.html
     One self-contained page (no network: figures are PNGs inlined as
-    base64): summary numbers, score histogram, failure rate per check, the
-    most common diagnoses, unfinished runs and flagged submissions. Student
-    ids, names, reasons and diagnoses are untrusted and always escaped.
+    base64, figures.py): summary numbers, score histogram, failure rate
+    per check split by diagnosis, the most common diagnoses (without
+    their ``CheckFailed:`` prefix), unfinished runs and flagged
+    submissions. It renders from templates/report.html.j2 with
+    autoescape on (pages.py): student ids, names, reasons and diagnoses
+    are untrusted.
 """
 from __future__ import annotations
 
 import argparse
-import base64
 import csv
-import html
-import io
 import json
-import math
 import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from ..grading import state as state_file
-from ..grading.state import CRASHED, FAILED, GRADED, STATES, TIMEOUT
+from ..grading.state import CRASHED, FAILED, GRADED, STATES, TIMEOUT, Outcome
+from . import figures, pages
+from .records import load_state
 
 #: Columns of nbgrader's CsvExportPlugin (nbgrader/plugins/export.py).
 EXPORT_KEYS = ("assignment", "duedate", "timestamp", "student_id",
@@ -101,8 +100,8 @@ class ClassData:
     max_score: float
     students: list[Student]
     checks: list[Check]
-    #: student id -> state-file record (keys completed, see load_state)
-    records: dict[str, dict]
+    #: student id -> the grade command's record
+    records: dict[str, Outcome]
     has_state: bool
 
 
@@ -200,22 +199,6 @@ def read_gradebook(cfg, assignment: str) -> tuple[float, list[Student],
         return float(found.max_score), students, checks
 
 
-def _number(value) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return 0.0
-
-
-def load_state(path: Path) -> dict[str, dict]:
-    """The grade command's records as dicts, every key present; {} when
-    the file does not exist (state_file.load)."""
-    try:
-        return {s: o.to_dict() for s, o in state_file.load(path).items()}
-    except state_file.StateError as exc:
-        raise SystemExit(str(exc)) from None
-
-
 def collect(assignment: str, root: Path) -> ClassData:
     """Read the gradebook and the state file of ``assignment``."""
     from ..course import load_config
@@ -260,7 +243,7 @@ def summary(data: ClassData) -> list[tuple[str, str]]:
     """(label, value) rows of the summary table."""
     scores = [s.score for s in data.students]
     done = [s.score for s in data.students if s.submitted]
-    counts = Counter(r["state"] for r in data.records.values())
+    counts = Counter(r.state for r in data.records.values())
     ids = {s.id for s in data.students if s.submitted}
     unrecorded = len(ids - set(data.records))
     rows = [("students", str(len(scores))),
@@ -280,27 +263,31 @@ def summary(data: ClassData) -> list[tuple[str, str]]:
     if done:
         rows.append(("mean score of submissions",
                      f"{statistics.fmean(done):.2f}"))
-    rows.append(("flagged", str(sum(bool(r["flags"])
+    rows.append(("flagged", str(sum(bool(r.flags)
                                     for r in data.records.values()))))
     return rows
 
 
-def failure_rates(data: ClassData) -> tuple[list[tuple[Check, int]], int]:
-    """([(check, failures)], submissions counted).
+def completed(data: ClassData) -> list[Student]:
+    """The submissions the failure rates count: those whose run completed
+    (state graded, or graded by plain nbgrader and so not in the record).
+    A run that failed, timed out or crashed scores 0 on every check after
+    the fault, which says nothing about the checks."""
+    return [s for s in data.students if s.submitted
+            and _state(data, s.id) == GRADED]
 
-    Counted: submissions whose run completed (state graded, or graded by
-    plain nbgrader and so not in the record). A run that failed, timed out
-    or crashed scores 0 on every check after the fault, which says nothing
-    about the checks.
-    """
-    counted = [s for s in data.students if s.submitted
-               and data.records.get(s.id, {}).get("state", GRADED) == GRADED]
-    rows = []
-    for check in data.checks:
-        key = (check.notebook, check.name)
-        rows.append((check, sum(s.cells.get(key, 0.0) < check.max_score
-                                for s in counted)))
-    return rows, len(counted)
+
+def _state(data: ClassData, student: str) -> str:
+    """The recorded state; graded for a student graded by plain nbgrader
+    and so not in the record."""
+    record = data.records.get(student)
+    return record.state if record else GRADED
+
+
+def message(text: str) -> str:
+    """A diagnosis or reason as the report shows it: a failed check's
+    message without the exception name ``CheckFailed:`` before it."""
+    return re.sub(r"^\s*CheckFailed:\s*", "", text)
 
 
 # Numbers in a diagnosis (1, -0.5, 1.4427, 3e-05, .5) but not digits that
@@ -338,10 +325,10 @@ def common_diagnoses(data: ClassData,
     """(most frequent diagnoses, number of distinct ones)."""
     groups: dict[str, Diagnosis] = {}
     for student, rec in data.records.items():
-        for cell, info in rec["cells"].items():
+        for cell, info in rec.cells.items():
             if not isinstance(info, dict) or info.get("passed"):
                 continue
-            text = normalise(str(info.get("diagnosis") or ""))
+            text = normalise(message(str(info.get("diagnosis") or "")))
             if not text:
                 continue
             group = groups.setdefault(text, Diagnosis(text))
@@ -352,64 +339,7 @@ def common_diagnoses(data: ClassData,
     return ranked[:top], len(groups)
 
 
-# -- figures ----------------------------------------------------------------
-
-def _figure(width: float, height: float):
-    """A Figure on the Agg canvas, outside pyplot: no global state, no
-    display needed, nothing to close (it is freed with the object)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def png(fig) -> str:
-    """The figure as base64 PNG text."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    fig.clear()
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _bins(max_score: float) -> list[float]:
-    """Histogram edges: up to 20 points, one bin centred on each whole
-    point (full marks get their own bar); above, 20 equal bins."""
-    n = max(1, math.ceil(max_score))
-    if n <= 20:
-        return [i - 0.5 for i in range(n + 2)]
-    return [max_score * i / 20 for i in range(21)]
-
-
-def _times(n: int) -> str:
-    return "once" if n == 1 else f"{n} times"
-
-
-def score_histogram(data: ClassData) -> tuple[str, str]:
-    """(PNG, alt text) of the final scores, missing submissions apart."""
-    done = [s.score for s in data.students if s.submitted]
-    missing = [s.score for s in data.students if not s.submitted]
-    fig = _figure(6.4, 3.2)
-    ax = fig.add_subplot()
-    ax.hist([done, missing], bins=_bins(data.max_score), stacked=True,
-            color=["tab:blue", "tab:gray"], edgecolor="white",
-            label=["submitted", "missing"])
-    ax.set_xlabel(f"score (of {points(data.max_score)})")
-    if data.max_score <= 20:
-        ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.set_ylabel("students")
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.legend(frameon=False)
-    ax.set_title("Score distribution")
-    alt = (f"Histogram of the scores of {len(data.students)} students out "
-           f"of {points(data.max_score)} points: {len(done)} submitted, "
-           f"{len(missing)} missing (score 0).")
-    if done:
-        alt += (f" Submitted scores range from {points(min(done))} to "
-                f"{points(max(done))}.")
-    return png(fig), alt
-
+# -- figures and the page ---------------------------------------------------
 
 def _check_label(data: ClassData, check: Check) -> str:
     if len({c.notebook for c in data.checks}) > 1:
@@ -417,155 +347,87 @@ def _check_label(data: ClassData, check: Check) -> str:
     return check.name
 
 
-def failure_chart(data: ClassData) -> tuple[str, str]:
-    """(PNG, alt text) of the failure rate of every check."""
-    rows, counted = failure_rates(data)
-    labels = [_check_label(data, c) for c, _ in rows]
-    rates = [100.0 * n / counted if counted else 0.0 for _, n in rows]
-    fig = _figure(6.4, 1.2 + 0.32 * max(1, len(rows)))
-    ax = fig.add_subplot()
-    ax.barh(range(len(rows)), rates, color="tab:red")
-    ax.set_yticks(range(len(rows)), labels)
-    ax.invert_yaxis()  # first check of the notebook on top
-    ax.set_xlim(0, 100)
-    ax.set_xlabel(f"% of {counted} completed submissions failing")
-    for y, (rate, (_, n)) in enumerate(zip(rates, rows)):
-        ax.text(min(rate, 88) + 1, y, f"{n}/{counted}", va="center")
-    ax.set_title("Failure rate per check")
-    parts = [f"{label} {rate:.0f}%" for label, rate in zip(labels, rates)]
-    alt = (f"Bar chart of the failure rate of each check, in notebook "
-           f"order, over {counted} completed submissions: "
-           + ("; ".join(parts) or "no checks") + ".")
-    return png(fig), alt
+def check_bars(data: ClassData, top: list[Diagnosis]) -> tuple[
+        list[figures.CheckBar], int]:
+    """(bars, submissions counted): the failures of each check among the
+    completed submissions, split by the diagnosis the state file recorded: the number of a common
+    diagnosis among the first figures.SPLIT_DIAGNOSES of ``top``,
+    "other", or "none" (no record of that cell)."""
+    number = {d.message: i for i, d in enumerate(
+        top[:figures.SPLIT_DIAGNOSES], 1)}
+    counted = completed(data)
+    bars = []
+    for check in data.checks:
+        parts: Counter = Counter()
+        for s in counted:
+            if s.cells.get((check.notebook, check.name), 0.0) \
+                    >= check.max_score:
+                continue
+            text = _diagnosis(data.records.get(s.id), check)
+            parts[number.get(text, "other") if text else "none"] += 1
+        bars.append(figures.CheckBar(_check_label(data, check),
+                                     sum(parts.values()), dict(parts)))
+    return bars, len(counted)
 
 
-def diagnosis_chart(top: list[Diagnosis]) -> tuple[str, str]:
-    """(PNG, alt text) of how often each of the top diagnoses occurs;
-    bars numbered like the rows of the table that gives the messages."""
-    fig = _figure(6.4, 1.2 + 0.32 * max(1, len(top)))
-    ax = fig.add_subplot()
-    ax.barh(range(len(top)), [d.count for d in top], color="tab:orange")
-    ax.set_yticks(range(len(top)), [f"#{i}" for i in
-                                    range(1, len(top) + 1)])
-    ax.invert_yaxis()
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.set_xlabel("failing checks with this diagnosis")
-    ax.set_title("Most common diagnoses")
-    parts = [f"#{i} {_times(d.count)}" for i, d in enumerate(top, 1)]
-    alt = ("Bar chart of the most common diagnoses, numbered as in the "
-           "table below: " + ("; ".join(parts) or "none") + ".")
-    return png(fig), alt
+def _diagnosis(record: Outcome | None, check: Check) -> str:
+    """The normalised diagnosis ``record`` holds for ``check``, or ""."""
+    info = record.cells.get(check.name) if record else None
+    if not isinstance(info, dict) or info.get("notebook", check.notebook) \
+            != check.notebook:
+        return ""
+    return normalise(message(str(info.get("diagnosis") or "")))
 
 
-# -- the page ---------------------------------------------------------------
-
-def esc(value: Any) -> str:
-    """Text for HTML: every student-supplied string goes through here."""
-    return html.escape(str(value), quote=True)
-
-
-def table(header: list[str], rows: list[list[str]], empty: str) -> str:
-    """An HTML table of already escaped cells, or a note when empty."""
-    if not rows:
-        return f"<p class=\"none\">{esc(empty)}</p>"
-    head = "".join(f"<th>{h}</th>" for h in header)
-    head = f"<thead><tr>{head}</tr></thead>" if head else ""
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
-                   for row in rows)
-    return f"<table>{head}<tbody>{body}</tbody></table>"
-
-
-def figure_html(image: tuple[str, str], caption: str) -> str:
-    data, alt = image
-    return (f"<figure><img src=\"data:image/png;base64,{data}\" "
-            f"alt=\"{esc(alt)}\"><figcaption>{esc(caption)}</figcaption>"
-            "</figure>")
+def page_figures(data: ClassData, top: list[Diagnosis],
+                distinct: int) -> list[figures.Figure]:
+    """The page's two figures: scores, and checks by diagnosis."""
+    done = [s.score for s in data.students if s.submitted]
+    missing = [s.score for s in data.students if not s.submitted]
+    scores = figures.Figure(*figures.score_histogram(
+        done, missing, data.max_score, points),
+        "Final scores (late penalty subtracted); students without a "
+        "submission score 0.")
+    bars, counted = check_bars(data, top)
+    split = (f" Colours: the {min(len(top), figures.SPLIT_DIAGNOSES)} "
+             f"most frequent of {distinct} distinct diagnoses, numbered "
+             "as in the table below." if top else "")
+    checks = figures.Figure(*figures.check_chart(
+        bars, counted, [d.message for d in top]),
+        "Share of completed submissions failing each check (failed, "
+        "timed out and crashed runs not counted)." + split)
+    return [scores, checks]
 
 
-def _list(items: list[str]) -> str:
-    return "<ul>" + "".join(f"<li>{esc(x)}</li>" for x in items) + "</ul>"
-
-
-def problems_table(data: ClassData) -> str:
+def problems_rows(data: ClassData) -> list[list]:
     """Runs that did not complete: failed, timed out, crashed."""
     order = {s: i for i, s in enumerate((TIMEOUT, CRASHED, FAILED))}
-    recs = sorted((r for r in data.records.values()
-                   if r["state"] in order),
-                  key=lambda r: (order[r["state"]], r["student"]))
-    rows = [[esc(r["student"]), esc(r["state"]), esc(r["reason"]),
-             _list(r["notes"]) if r["notes"] else "",
-             esc(f"{r['seconds']:.1f}")] for r in recs]
-    return table(["student", "state", "reason", "notes", "seconds"], rows,
-                 "Every run completed." if data.has_state
-                 else "No grade-command record (grading_state/): states "
-                 "unknown.")
+    recs = sorted((r for r in data.records.values() if r.state in order),
+                  key=lambda r: (order[r.state], r.student))
+    return [[r.student, r.state, message(r.reason), r.notes,
+             f"{r.seconds:.1f}"] for r in recs]
 
 
-def flagged_table(data: ClassData) -> str:
+def flagged_rows(data: ClassData) -> list[list]:
     scores = {s.id: s.score for s in data.students}
-    recs = sorted((r for r in data.records.values() if r["flags"]),
-                  key=lambda r: r["student"])
-    rows = [[esc(r["student"]), esc(r["state"]),
-             esc(points(scores.get(r["student"], r["score"]))),
-             _list(r["flags"])] for r in recs]
-    return table(["student", "state", "score", "flags"], rows,
-                 "No submission was flagged.")
-
-
-def diagnoses_table(top: list[Diagnosis]) -> str:
-    rows = [[str(i), str(d.count), esc(len(d.students)),
-             esc(", ".join(sorted(d.checks))), esc(d.message)]
-            for i, d in enumerate(top, 1)]
-    return table(["#", "times", "students", "checks",
-                  "diagnosis (numbers replaced by #)"], rows,
-                 "No diagnoses recorded.")
-
-
-STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 60rem;
-       margin: 2rem auto; padding: 0 1rem; color: #222; }
-table { border-collapse: collapse; margin: 1rem 0; }
-th, td { border: 1px solid #ccc; padding: .3rem .6rem; text-align: left;
-         vertical-align: top; }
-th { background: #f2f2f2; }
-td ul { margin: 0; padding-left: 1.2rem; }
-figure { margin: 1rem 0; }
-figure img { max-width: 100%; }
-figcaption, .none { color: #555; }
-"""
+    recs = sorted((r for r in data.records.values() if r.flags),
+                  key=lambda r: r.student)
+    return [[r.student, r.state, points(scores.get(r.student, r.score)),
+             r.flags] for r in recs]
 
 
 def render_html(data: ClassData) -> str:
-    """The whole report page."""
+    """The whole report page (templates/report.html.j2)."""
     top, distinct = common_diagnoses(data)
-    stats = table([], [[esc(k), esc(v)] for k, v in summary(data)], "")
-    parts = [
-        "<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
-        f"<title>Report: {esc(data.assignment)}</title>",
-        f"<style>{STYLE}</style></head><body>",
-        f"<h1>Assignment {esc(data.assignment)}</h1>",
-        "<h2>Summary</h2>", stats,
-        "<h2>Scores</h2>",
-        figure_html(score_histogram(data),
-                    "Final scores (late penalty subtracted); students "
-                    "without a submission score 0."),
-        "<h2>Checks</h2>",
-        figure_html(failure_chart(data),
-                    "Share of completed submissions failing each check "
-                    "(failed, timed out and crashed runs not counted)."),
-        "<h2>Common diagnoses</h2>",
-    ]
-    if top:
-        parts.append(figure_html(
-            diagnosis_chart(top),
-            f"The {len(top)} most frequent of {distinct} distinct "
-            "diagnoses, numbers in messages treated as equal."))
-    parts += [diagnoses_table(top),
-              "<h2>Timeouts, crashes and failures</h2>",
-              problems_table(data),
-              "<h2>Flagged submissions</h2>", flagged_table(data),
-              "</body></html>"]
-    return "\n".join(parts) + "\n"
+    return pages.render(
+        "report.html.j2", page="report", csp=pages.csp(),
+        title=f"Report: {data.assignment}", assignment=data.assignment,
+        summary=summary(data), figures=page_figures(data, top, distinct),
+        diagnoses=[[str(i), str(d.count), str(len(d.students)),
+                    ", ".join(sorted(d.checks)), d.message]
+                   for i, d in enumerate(top, 1)],
+        problems=problems_rows(data), flagged=flagged_rows(data),
+        has_state=data.has_state)
 
 
 # -- entry points -------------------------------------------------------------

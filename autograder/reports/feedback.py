@@ -293,15 +293,6 @@ def students_of(cfg, assignment: str,
 
 # -- the page ----------------------------------------------------------------
 
-def csp(script: str | None) -> str:
-    """No remote resource, no form, no script but MathJax (allowed by
-    its hash when the page has math): only the inline style, images
-    carried in the page itself, and that one script."""
-    scripts = f"script-src {texmath.csp_hash(script)}; " if script else ""
-    return (f"default-src 'none'; {scripts}style-src 'unsafe-inline'; "
-            "img-src data:; form-action 'none'; base-uri 'none'")
-
-
 def status_of(score: float, max_score: float) -> str:
     """passed, partial or failed, from the points."""
     if score >= max_score:
@@ -365,7 +356,8 @@ def render_page(page: Page) -> str:
         if view is not None]
     script = texmath.mathjax_script() if md.math_count else None
     return pages.render(
-        "feedback.html.j2", page="feedback", csp=csp(script),
+        "feedback.html.j2", page="feedback",
+        csp=pages.csp(texmath.csp_hash(script) if script else ""),
         script=Markup(script) if script else None,
         title=f"Feedback on {page.assignment} ({page.notebook}) for "
               f"{page.student}",

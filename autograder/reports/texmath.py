@@ -144,6 +144,7 @@ def mathjax_script() -> str | None:
     return path.read_text(encoding="utf-8")
 
 
+@lru_cache(maxsize=4)
 def csp_hash(script: str) -> str:
     """The Content Security Policy source that allows this inline
     script and no other."""
