@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
+
+from markdown_it.common.utils import escapeHtml
 
 #: The MathJax component inlined into pages with math.
 MATHJAX_FILE = "tex-svg-full.js"
@@ -88,7 +89,7 @@ class MathMarkdown:
         # a placeholder left outside text (an indented code block, a
         # link target) becomes its source again
         return self.slot.sub(
-            lambda m: html.escape(spans[int(m.group(1))][2]), out)
+            lambda m: escapeHtml(spans[int(m.group(1))][2]), out)
 
     def _with_math(self, children: list, spans: list) -> list:
         from markdown_it.token import Token
@@ -121,7 +122,7 @@ def _render_math(self, tokens, idx, options, env) -> str:
         display, body = False, f"\\({tex}\\)"
     css = "display" if display else "inline"
     return (f'<span class="math {css} tex2jax_process">'
-            f"{html.escape(body)}</span>")
+            f"{escapeHtml(body)}</span>")
 
 
 def mathjax_dir() -> Path | None:
