@@ -1,12 +1,14 @@
-"""Benchmark: the instructor report of one assignment for a whole class.
+"""Benchmark: the class report and feedback pages of one assignment.
 
 A synthetic class (default 30 students, entropy): a third reference
 answers, a third catalogue mistakes, a third unanswered stubs, graded by
 stock `nbgrader autograde`. A grade-command state file is written with the
 diagnoses from the autograded notebooks, one submission timed out and two
-flagged. Then `autograder.reports.class_report.build` runs --repeats times; prints the
-wall seconds of the first run (imports included) and the median of the
-others, and, for scale, of `nbgrader export`. Not a test:
+flagged. Then `autograder.reports.class_report.build` runs --repeats
+times; prints the wall seconds of the first run (imports included) and
+the median of the others, and, for scale, of `nbgrader export`; then
+`autograder.reports.feedback.build` once for the class, with the size of
+a page (MathJax is inlined into each). Not a test:
 
     .venv/bin/python bench/reports.py [--students 30] [--assignment A]
 """
@@ -25,6 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.modules.setdefault("rfc3987_syntax", None)
 
 from autograder.reports import class_report as report  # noqa: E402
+from autograder.reports import feedback  # noqa: E402
 from catalogue import CATALOGUES  # noqa: E402
 from coursekit import (autograded_errors, make_course,  # noqa: E402
                        run_nbgrader, scores)
@@ -43,7 +46,8 @@ def write_state(course: Path, assignment: str, ids: list[str]) -> None:
             "fingerprint": "", "seconds": 1.7, "notes": [],
             "flags": ["same answers as student000"] if n in (3, 6) else [],
             "cells": {c: {"notebook": assignment, "passed": c not in errs,
-                          "diagnosis": errs.get(c, "")} for c in got}}
+                          "diagnosis": f"CheckFailed: {errs[c]}"
+                          if c in errs else ""} for c in got}}
     state[ids[-1]].update(state="timed out",
                           reason=f"{assignment}.ipynb: notebook ran "
                           "past 600 s")
@@ -78,6 +82,10 @@ def main() -> None:
         t_export = timed(lambda: run_nbgrader(course, "export", "--to",
                                               str(Path(tmp) / "g.csv")))
         sizes = {p.name: p.stat().st_size for p in out.iterdir()}
+        start = time.perf_counter()
+        pages = feedback.build(a, course)
+        t_feedback = time.perf_counter() - start
+        page_kib = max(p.stat().st_size for p in pages) / 1024
     print(f"class: {args.students} students, assignment {a}")
     print(f"stock nbgrader autograde: {t_grade:.1f} s")
     print(f"report build, first (with imports): {runs[0]:.2f} s")
@@ -86,6 +94,8 @@ def main() -> None:
     print(f"nbgrader export (for scale): {t_export:.2f} s")
     print("files: " + ", ".join(f"{n} {s / 1024:.0f} KiB"
                                 for n, s in sorted(sizes.items())))
+    print(f"feedback build: {t_feedback:.2f} s for {len(pages)} pages "
+          f"(imports included), largest page {page_kib:.0f} KiB")
 
 
 if __name__ == "__main__":

@@ -350,9 +350,10 @@ def _check_label(data: ClassData, check: Check) -> str:
 def check_bars(data: ClassData, top: list[Diagnosis]) -> tuple[
         list[figures.CheckBar], int]:
     """(bars, submissions counted): the failures of each check among the
-    completed submissions, split by the diagnosis the state file recorded: the number of a common
-    diagnosis among the first figures.SPLIT_DIAGNOSES of ``top``,
-    "other", or "none" (no record of that cell)."""
+    completed submissions, split by the diagnosis the state file
+    recorded: the number of a common diagnosis among the first
+    figures.SPLIT_DIAGNOSES of ``top``, "other", or "none" (no record of
+    that cell)."""
     number = {d.message: i for i, d in enumerate(
         top[:figures.SPLIT_DIAGNOSES], 1)}
     counted = completed(data)
