@@ -44,8 +44,6 @@ class QuietWarnings:
     not safe on the grader's threads: its stand-in does nothing.
     """
 
-    __name__ = "warnings"
-
     @staticmethod
     @contextlib.contextmanager
     def catch_warnings(*args, **kwargs):
@@ -56,6 +54,10 @@ class QuietWarnings:
         pass
 
     filterwarnings = simplefilter
+
+
+# test cells may print or check the module's name
+QuietWarnings.__name__ = "warnings"
 TEST_CELL = "<test cell>"
 
 
@@ -163,13 +165,13 @@ def _run(code: str, ns: dict, hidden: bool) -> Verdict:
         if hidden:
             raise GraderError(f"the hidden tests cannot run: {exc}") \
                 from None
-        return _failure(exc, hidden)
+        return _failure(exc, hidden, code)
     except BaseException as exc:  # noqa: BLE001 - any failure is a verdict
-        return _failure(exc, hidden)
+        return _failure(exc, hidden, code)
     return Verdict(True)
 
 
-def _failure(exc: BaseException, hidden: bool) -> Verdict:
+def _failure(exc: BaseException, hidden: bool, code: str = "") -> Verdict:
     """The error output a student may see.
 
     For the hidden part only ``ename: evalue``: a traceback would show the
@@ -182,10 +184,16 @@ def _failure(exc: BaseException, hidden: bool) -> Verdict:
         return Verdict(False, ename, evalue, (f"{ename}: {evalue}",), True)
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if f.filename == TEST_CELL]
-    lines = [f"  line {f.lineno}: {f.line}" for f in frames]
+    # the cell is compiled from a string: linecache has no lines of it
+    rows = code.split("\n")
+    lines = [f"  line {f.lineno}: {_row(rows, f.lineno)}" for f in frames]
     return Verdict(False, ename, evalue,
                    ("Traceback (the test cell):", *lines,
                     f"{ename}: {evalue}"), False)
+
+
+def _row(rows: list[str], lineno: int | None) -> str:
+    return rows[lineno - 1].strip() if lineno and lineno <= len(rows) else ""
 
 
 def judge(session: Session, source: str, seed: int,

@@ -90,6 +90,9 @@ def _float(x: float):
 
 def _decode(obj, payload: memoryview, depth: int):
     if depth > MAX_DEPTH:
+        # below the limit only the marker _encode puts there may stand
+        if isinstance(obj, dict) and list(obj) == ["__opaque__"]:
+            return Opaque(str(obj["__opaque__"])[:100])
         raise WireError("value nested too deeply")
     if obj is None or isinstance(obj, (bool, int, float)):
         return obj

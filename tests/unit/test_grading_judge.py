@@ -108,6 +108,7 @@ def test_namespace_fetches_each_name_by_its_kind():
     assert isinstance(ns["f"], RemoteFunction)
     assert ns["x"] == 3 and ns["np"] is np
     assert ns["warnings"] is QuietWarnings
+    assert ns["warnings"].__name__ == "warnings"
     assert isinstance(ns["os"], Opaque)     # not in MODULES: never bound
     assert "nothing" not in ns and ns["__name__"] == "__main__"
     assert sorted(session.asked) == ["f", "nothing", "np", "os",
@@ -146,10 +147,6 @@ def test_a_visible_failure_shows_the_cells_own_frames():
     assert not visible.passed
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "judge._failure quotes FrameSummary.line, but the cell is compiled "
-    "as '<test cell>', which linecache cannot read: the line's code is "
-    "empty"))
 def test_a_visible_failure_quotes_the_failing_line():
     session = FakeSession(x=("value", 2), y=("value", 4))
     whole, _ = judge.judge(session, CELL, seed=1)
