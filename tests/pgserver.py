@@ -94,7 +94,7 @@ def postgres(dbname: str = "gradebook",
         import pytest
 
         pytest.skip("PostgreSQL is not installed (Debian/Ubuntu: apt-get "
-                    "install postgresql; .ci/run does)")
+                    "install postgresql; make test does as root)")
     user = _server_user()
     as_user: dict = {}
     if user is not None:

@@ -39,7 +39,7 @@ COURSE_FILES = ("autograder", "solutions", "exercises", "nbgrader_config.py",
 pytestmark = pytest.mark.skipif(
     bwrap_path() is None,
     reason="bubblewrap is not installed (apt-get install bubblewrap; "
-    ".ci/run does)")
+    "make test does as root)")
 
 #: Setup code of the cheater: it looks for the reference answers, the
 #: checks and the course folder, keeps the reference softmax_loss if it

@@ -24,7 +24,7 @@ A = "entropy"
 pytestmark = pytest.mark.skipif(
     bwrap_path() is None,
     reason="bubblewrap is not installed (apt-get install bubblewrap; "
-    ".ci/run does)")
+    "make test does as root)")
 
 WRONG_GRAD = ("def entropy_grad(p, base=2.0):\n"
               "    p = np.asarray(p, dtype=np.float64)\n"
