@@ -87,3 +87,14 @@ def test_the_rule_sees_a_forbidden_import(tmp_path):
     assert imported_modules(bad, fake) == {
         "autograder.worker", "autograder.worker.wire",
         "autograder.reference", "autograder.reference.softmax"}
+
+
+def test_every_folder_of_the_package_is_a_package():
+    """setuptools' package finder (pyproject.toml) installs only folders
+    with an __init__.py: one without would be missing from a regular
+    install, and the grade command with it."""
+    folders = {p.parent for p in PACKAGE.rglob("*.py")
+               if "__pycache__" not in p.parts}
+    assert all((f / "__init__.py").is_file() for f in folders), sorted(
+        str(f.relative_to(PACKAGE)) for f in folders
+        if not (f / "__init__.py").is_file())
