@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import time
 import warnings
 from pathlib import Path
+
+from tqdm import tqdm
 
 from . import execution, judge, pipeline, sandbox
 from .state import CRASHED, FAILED, GRADED, Outcome, StateFile
 from ..course import load_config
 from .executors import make_executor
 from .gradebook import shared_engines
-from .progress import Progress
 from .validate import SubmissionError
 
 
@@ -61,8 +61,7 @@ def _run(assignment, *, students, jobs, scheduler, force, use_sandbox, root,
             raise SystemExit(
                 "the sandboxed worker cannot run on this machine, so "
                 f"nothing was graded: {problem}")
-    progress = Progress(len(todo),
-                        stream=io.StringIO() if quiet else sys.stderr)
+    progress = Progress(len(todo), quiet)
     executor = make_executor(jobs, scheduler)
     futures = {}
     try:
@@ -107,7 +106,27 @@ def _run(assignment, *, students, jobs, scheduler, force, use_sandbox, root,
             progress.update(state_name != GRADED, student)
     finally:
         executor.close()
+        progress.close()
     return outcomes
+
+
+class Progress:
+    """tqdm's bar on stderr: done / total, time left, failures and the
+    last student; silent when ``quiet`` or when stderr is no terminal."""
+
+    def __init__(self, total: int, quiet: bool = False):
+        self.failures = 0
+        self.bar = tqdm(total=total, unit="submission", file=sys.stderr,
+                        disable=True if quiet else None, dynamic_ncols=True)
+
+    def update(self, failed: bool, student: str) -> None:
+        self.failures += failed
+        self.bar.set_postfix_str(f"failures {self.failures}  {student}",
+                                 refresh=False)
+        self.bar.update()
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def report(outcomes: dict[str, Outcome], skipped: int = 0) -> str:

@@ -20,6 +20,7 @@ same grades. What this adds:
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 from datetime import datetime, timezone
@@ -91,16 +92,38 @@ def fingerprint(folder: Path, release_files: list[Path]) -> str:
     return h.hexdigest()
 
 
+#: The grader's own failures; log_grader_error adds the file handler.
+LOG = logging.getLogger("autograder.grading")
+
+
+class _TracebackFormatter(logging.Formatter):
+    """``--- <UTC timestamp> <student>`` and the traceback."""
+
+    def __init__(self):
+        super().__init__("--- %(asctime)s %(message)s")
+
+    def formatTime(self, record, datefmt=None):
+        return datetime.fromtimestamp(record.created, timezone.utc) \
+            .isoformat(timespec="seconds")
+
+    def formatException(self, ei):
+        return astlock.format_exception(ei[1]).rstrip("\n")
+
+
 def log_grader_error(cfg: CourseConfig, assignment: str, student: str,
                      exc: BaseException) -> str:
     """Append the traceback of the grader's own failure to
     grading_state/ASSIGNMENT.errors.log; returns the outcome's reason."""
     path = cfg.state_dir / f"{assignment}.errors.log"
     path.parent.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    with open(path, "a", encoding="utf-8") as log:
-        log.write(f"--- {stamp} {student}\n")
-        log.write(astlock.format_exception(exc))
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(_TracebackFormatter())
+    LOG.addHandler(handler)
+    try:
+        LOG.error(student, exc_info=exc)
+    finally:
+        LOG.removeHandler(handler)
+        handler.close()
     return (f"{GRADER_ERROR}{type(exc).__name__}: {exc} (traceback in "
             f"{path.relative_to(cfg.root)}; a rerun grades it again)")
 

@@ -24,6 +24,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from .sandbox_view import BOOT, PACKAGE_DIR, RUN_DIR, ro_binds
 
 INSIDE = "/tmp/submission"
@@ -98,15 +100,10 @@ def _read(path: Path) -> str:
 
 
 def _user_processes() -> int:
+    """Processes of this user (RLIMIT_NPROC counts them by real uid)."""
     uid = os.getuid()
-    count = 0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                count += entry.stat().st_uid == uid
-            except OSError:
-                pass
-    return count
+    return sum(1 for p in psutil.process_iter(["uids"])
+               if p.info["uids"] is not None and p.info["uids"].real == uid)
 
 
 def worker_command(scratch: Path, limits: Limits,
