@@ -8,6 +8,7 @@ state with a clear reason, and the run must survive all of them.
 """
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -22,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from coursekit import build_submission, make_course, submit
+from coursekit import build_submission, make_course, run_nbgrader, submit
 from autograder.grading.sandbox import bwrap_path
 
 A = "softmax"
@@ -130,9 +131,6 @@ def broken_files(course: Path) -> dict:
             {"nbformat": 3, "nbformat_minor": 0, "metadata": {},
              "worksheets": [{"cells": []}]}))
 
-    def delete(data):
-        del data["cells"][grade_cells[0]]
-
     def duplicate(data):
         data["cells"].insert(grade_cells[0], data["cells"][grade_cells[0]])
 
@@ -154,7 +152,6 @@ def broken_files(course: Path) -> dict:
         "nbformat_3": (v3, "format 3"),
         "renamed": (renamed, "found my_softmax.ipynb"),
         "missing": (lambda folder: None, "is missing"),
-        "deleted_test_cell": (edited(delete), "was deleted"),
         "duplicated_test_cell": (edited(duplicate), "appears twice"),
         "reordered_test_cells": (edited(reorder), "cells were moved"),
         "edited_metadata": (edited(points), "metadata of cell"),
@@ -405,6 +402,71 @@ def test_a_grader_error_is_logged_and_regraded_on_rerun(tmp_path,
     assert sorted(second) == ["unlucky"]
     assert second["unlucky"].state == "graded"
     assert second["unlucky"].score == second["unlucky"].max_score
+
+
+def _auto_scores(course: Path, students) -> dict:
+    """(student, grade_id) -> (auto_score, needs_manual_grade)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return {(s, g.name): (g.auto_score, g.needs_manual_grade)
+                for s in students
+                for g in gb.find_submission_notebook(A, A, s).grades}
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_deleted_or_retyped_test_cells_are_graded_as_nbgrader_does(
+        tmp_path, restore):
+    """A deleted test cell and a test cell turned into Markdown are what
+    nbgrader's OverwriteCells handles: the retyped cell is made code
+    again with its source from the gradebook, hidden tests included; the
+    deleted one is added back when the course sets
+    ``OverwriteCells.add_missing_cells`` and left for a manual grade when
+    it does not. The grade command's auto scores equal those of plain
+    ``nbgrader autograde`` on the same submissions."""
+    from autograder.grading import command as gradecmd
+
+    nb = build_submission(A, {})
+    tests = [i for i, c in enumerate(nb.cells)
+             if c.metadata.get("nbgrader", {}).get("grade")
+             and not c.metadata["nbgrader"].get("solution")]
+    gone = nb.cells[tests[-1]].metadata.nbgrader.grade_id
+    deleted = copy.deepcopy(nb)
+    del deleted.cells[tests[-1]]
+    retyped = copy.deepcopy(nb)
+    cell = retyped.cells[tests[0]]
+    cell.cell_type = "markdown"
+    cell.source = "nothing to see"
+    del cell["outputs"], cell["execution_count"]
+    students = ("deleted", "retyped")
+    courses = []
+    for name in ("ours", "nbgrader"):
+        course = make_course(tmp_path / name, [A])
+        if restore:
+            with open(course / "nbgrader_config.py", "a") as config:
+                config.write("c.OverwriteCells.add_missing_cells = True\n")
+        submit(course, "deleted", A, deleted)
+        submit(course, "retyped", A, retyped)
+        courses.append(course)
+    outcomes = gradecmd.run(A, root=courses[0], quiet=True)
+    run_nbgrader(courses[1], "autograde", A, "--force")
+    ours, theirs = (_auto_scores(c, students) for c in courses)
+    assert ours == theirs
+    assert outcomes["retyped"].state == "graded"
+    assert outcomes["retyped"].score == outcomes["retyped"].max_score
+    assert outcomes["deleted"].state == "graded"
+    assert f"test cell {gone} was deleted" in outcomes["deleted"].notes
+    score, manual = ours[("deleted", gone)]
+    if restore:
+        assert score > 0 and not manual
+        assert outcomes["deleted"].score == outcomes["deleted"].max_score
+        saved = nbformat.read(courses[0] / "autograded" / "deleted" / A /
+                              f"{A}.ipynb", as_version=4)
+        assert "added back by nbgrader" in "".join(
+            c.source for c in saved.cells)
+    else:
+        assert score is None and manual
+        assert outcomes["deleted"].score < outcomes["deleted"].max_score
 
 
 def test_a_sandbox_that_cannot_start_stops_the_run_with_its_message(

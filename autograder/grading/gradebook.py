@@ -54,6 +54,18 @@ class SourceCells:
             self.graded = {c.name: SimpleNamespace(
                 name=c.name, max_score=c.max_score)
                 for c in list(nb.grade_cells) + list(nb.task_cells)}
+            # what add_missing_cells reads, in the gradebook's order
+            self.notebook = SimpleNamespace(
+                source_cells=list(self.source.values()),
+                grade_cells=[self.graded[c.name] for c in nb.grade_cells],
+                task_cells=[self.graded[c.name] for c in nb.task_cells],
+                solution_cells=[SimpleNamespace(name=c.name)
+                                for c in nb.solution_cells])
+
+    def find_notebook(self, notebook, assignment):
+        if (notebook, assignment) != self.key:
+            raise MissingEntry()
+        return self.notebook
 
     def find_source_cell(self, name, notebook, assignment):
         if (notebook, assignment) != self.key or name not in self.source:
@@ -67,19 +79,24 @@ class SourceCells:
 
 
 class CachedOverwriteCells(OverwriteCells):
-    """OverwriteCells reading from a SourceCells cache."""
+    """OverwriteCells reading from a SourceCells cache (set ``cells``
+    before each notebook): OverwriteCells.preprocess with the cache for
+    its Gradebook, so a deleted test or task cell is added back when the
+    course sets ``OverwriteCells.add_missing_cells``."""
 
-    def __init__(self, cells: SourceCells, **kw):
-        super().__init__(**kw)
-        self.cells = cells
+    cells: SourceCells | None = None
 
     def preprocess(self, nb, resources):
         self.notebook_id = resources["nbgrader"]["notebook"]
         self.assignment_id = resources["nbgrader"]["assignment"]
         self.db_url = resources["nbgrader"]["db_url"]
         self.gradebook = self.cells
-        # the per-cell work of OverwriteCells, without its Gradebook
-        return super(OverwriteCells, self).preprocess(nb, resources)
+        # the body of OverwriteCells.preprocess, without its Gradebook
+        nb, resources = super(OverwriteCells, self).preprocess(nb, resources)
+        if self.add_missing_cells:
+            nb, resources = self.add_missing_grade_cells(nb, resources)
+            nb, resources = self.add_missing_task_cells(nb, resources)
+        return nb, resources
 
 
 class BatchedSaveAutoGrades(SaveAutoGrades):

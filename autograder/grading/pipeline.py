@@ -19,10 +19,12 @@ same grades. What this adds:
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
 import shutil
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -139,6 +141,81 @@ def _resources(cfg, assignment, notebook, student) -> dict:
 _SOURCE_CELLS: dict = {}
 
 
+@dataclass(frozen=True)
+class Steps:
+    """nbgrader's Autograde preprocessor lists, as this course configures
+    them, built once per run: ``sanitize`` runs before execution;
+    ``autograde`` is split where nbgrader's Execute stands (execution here
+    is the sandboxed worker), ``before_run`` on the sanitized notebook,
+    ``after_run`` on the notebook with its outputs. Our cached classes
+    stand in for nbgrader's where the gradebook traffic of a class made
+    them slow; each step runs through ``__call__``, so its configured
+    ``enabled`` decides, as in nbgrader's exporter."""
+
+    sanitize: tuple
+    before_run: tuple
+    after_run: tuple
+
+    def overwrite(self, cells) -> None:
+        """Point the CachedOverwriteCells steps at a notebook's cells."""
+        from .gradebook import CachedOverwriteCells
+
+        for pp in self.sanitize:
+            if isinstance(pp, CachedOverwriteCells):
+                pp.cells = cells
+
+
+def _nbgrader_config(root: Path):
+    from traitlets.config.loader import Config, PyFileConfigLoader
+
+    if (root / "nbgrader_config.py").is_file():
+        return PyFileConfigLoader("nbgrader_config.py",
+                                  path=str(root)).load_config()
+    return Config()
+
+
+def steps(cfg: CourseConfig) -> Steps:
+    """The Steps of the course in ``cfg.root``, read once per run (and
+    again when its nbgrader_config.py changes)."""
+    path = cfg.root / "nbgrader_config.py"
+    stamp = path.stat().st_mtime_ns if path.is_file() else None
+    return _steps(cfg.root, stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _steps(root: Path, stamp) -> Steps:
+    from nbgrader.converters.autograde import Autograde
+    from nbgrader.preprocessors import (CheckCellMetadata, Execute,
+                                        OverwriteCells, SaveAutoGrades)
+    from traitlets.utils.importstring import import_item
+
+    from .gradebook import (BatchedSaveAutoGrades, CachedOverwriteCells,
+                            CheckedOnceCellMetadata)
+
+    ours = {OverwriteCells: CachedOverwriteCells,
+            CheckCellMetadata: CheckedOnceCellMetadata,
+            SaveAutoGrades: BatchedSaveAutoGrades}
+    config = _nbgrader_config(root)
+    autograde = Autograde(config=config)
+
+    def build(classes):
+        built = []
+        for cls in classes:
+            cls = import_item(cls) if isinstance(cls, str) else cls
+            built.append(ours.get(cls, cls)(config=config))
+        return tuple(built)
+
+    later = list(autograde.autograde_preprocessors)
+    run = next((i for i, cls in enumerate(later) if isinstance(cls, type)
+                and issubclass(cls, Execute)), None)
+    if run is None:
+        raise SystemExit("Autograde.autograde_preprocessors has no "
+                         "Execute step: the grade command runs the "
+                         "notebooks where nbgrader's Execute stands")
+    return Steps(build(autograde.sanitize_preprocessors),
+                 build(later[:run]), build(later[run + 1:]))
+
+
 def source_cells(cfg: CourseConfig, assignment: str, notebook: str):
     """The gradebook's source cells of a notebook, read once per run."""
     from .gradebook import SourceCells
@@ -156,11 +233,7 @@ def prepare(cfg: CourseConfig, assignment: str, student: str,
 
     Raises SubmissionError for anything that cannot be graded.
     """
-    from nbgrader.preprocessors import (ClearOutput, DeduplicateIds,
-                                        OverwriteKernelspec)
-
-    from .gradebook import CachedOverwriteCells, CheckedOnceCellMetadata
-
+    run_steps = steps(cfg)
     folder = cfg.folder(cfg.submitted, student, assignment)
     check_folder(folder)
     job = {"student": student, "notebooks": {}, "files": {},
@@ -170,12 +243,10 @@ def prepare(cfg: CourseConfig, assignment: str, student: str,
         nb = read_notebook(find_notebook(folder, name))
         notes += check_structure(nb, master_cells(cfg, assignment, name))
         resources = _resources(cfg, assignment, name, student)
-        overwrite = CachedOverwriteCells(source_cells(cfg, assignment,
-                                                      name))
-        for pp in (ClearOutput(), DeduplicateIds(), OverwriteKernelspec(),
-                   overwrite, CheckedOnceCellMetadata()):
+        run_steps.overwrite(source_cells(cfg, assignment, name))
+        for pp in run_steps.sanitize + run_steps.before_run:
             try:
-                nb, resources = pp.preprocess(nb, resources)
+                nb, resources = pp(nb, resources)
             except Exception as exc:  # noqa: BLE001 - nbgrader's own checks
                 raise SubmissionError(f"{name}.ipynb: {exc}") from None
         job["notebooks"][name] = nbformat.writes(nb)
@@ -208,10 +279,7 @@ def save(cfg: CourseConfig, assignment: str, student: str, job: dict,
          results: dict) -> tuple[float, float]:
     """Write autograded/ and the auto scores, marking flagged notebooks
     for a manual grade; returns (score, max)."""
-    from nbgrader.preprocessors import AssignLatePenalties, LimitOutput
-
-    from .gradebook import BatchedSaveAutoGrades
-
+    run_steps = steps(cfg)
     src = cfg.folder(cfg.submitted, student, assignment)
     dest = cfg.folder(cfg.autograded, student, assignment)
     if dest.exists():
@@ -225,8 +293,8 @@ def save(cfg: CourseConfig, assignment: str, student: str, job: dict,
         res = results[name]
         nb = assemble(text, res)
         resources = _resources(cfg, assignment, name, student)
-        for pp in (LimitOutput, BatchedSaveAutoGrades, AssignLatePenalties):
-            nb, resources = pp().preprocess(nb, resources)
+        for pp in run_steps.after_run:
+            nb, resources = pp(nb, resources)
         nbformat.write(nb, dest / f"{name}.ipynb")
         s, m = _scores(cfg, assignment, name, student,
                        flagged=bool(res.get("flags")))

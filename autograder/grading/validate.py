@@ -1,8 +1,8 @@
 """Check a submission before any of it runs, and say what is wrong.
 
 Every problem becomes a SubmissionError whose message the instructor (and
-the student) can act on: "not valid JSON (truncated?)", "test cell
-test_softmax_values was deleted", "numpy.py beside the notebook would
+the student) can act on: "not valid JSON (truncated?)", "answer cell
+softmax was deleted", "numpy.py beside the notebook would
 replace NumPy". A bad submission fails alone; the run goes on.
 """
 from __future__ import annotations
@@ -116,8 +116,10 @@ def check_structure(nb: nbformat.NotebookNode,
                     master: list[MasterCell]) -> list[str]:
     """Test and answer cells are all there, once, in order, unedited.
 
-    Returns notes that do not stop grading (a changed kernelspec, which
-    grading replaces, as nbgrader does).
+    Returns notes that do not stop grading: a changed kernelspec, which
+    grading replaces, and a deleted test cell, which nbgrader's
+    OverwriteCells adds back (``add_missing_cells``), both as nbgrader
+    does.
     """
     seen: list[str] = []
     by_id = {m.grade_id: m for m in master}
@@ -144,23 +146,26 @@ def check_structure(nb: nbformat.NotebookNode,
                 f"the nbgrader metadata of cell {grade_id} was edited; "
                 "restore the cell from the released notebook.")
     missing = [m.grade_id for m in master if m.grade_id not in seen]
-    if missing:
-        kind = "test" if any(by_id[g].grade and not by_id[g].solution
-                             for g in missing) else "answer"
+    answers = [g for g in missing if not (by_id[g].grade
+                                          and not by_id[g].solution)]
+    if answers:
         raise SubmissionError(
-            f"{kind} cell{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)} {'were' if len(missing) > 1 else 'was'} "
+            f"answer cell{'s' if len(answers) > 1 else ''} "
+            f"{', '.join(answers)} {'were' if len(answers) > 1 else 'was'} "
             "deleted (or lost its metadata). Copy the cell back from the "
             "released notebook.")
     order = [g for g in seen if g in by_id]
-    expected = [m.grade_id for m in master]
+    expected = [m.grade_id for m in master if m.grade_id in seen]
     if order != expected:
         first = next(i for i, (a, b) in enumerate(zip(order, expected))
                      if a != b)
         raise SubmissionError(
             f"cells were moved: {order[first]} stands where {expected[first]}"
             " belongs. Keep the cells in the released order.")
-    notes = []
+    # a deleted test cell is nbgrader's to handle (OverwriteCells, with
+    # add_missing_cells, adds it back from the gradebook; without, its
+    # grade is left for a manual grade), as plain nbgrader autograde does
+    notes = [f"test cell {g} was deleted" for g in missing]
     kernel = nb.metadata.get("kernelspec", {}).get("name")
     if kernel not in (None, "python3"):
         notes.append(f"kernelspec {kernel!r} replaced by 'python3'")
