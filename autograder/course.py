@@ -10,9 +10,42 @@ from pathlib import Path
 from .notebook import Markers
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Assignments in the order of the book's chapters (exercise-contract.md).
-ALL_ASSIGNMENTS = ("entropy", "cross_entropy", "kl_divergence", "softmax",
-                   "hinge", "backprop", "activations")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One assignment and the files it consists of (CONTRIBUTING.md)."""
+
+    name: str
+
+    @property
+    def notebook(self) -> str:
+        """Its nbgrader source notebook."""
+        return f"solutions/{self.name}/{self.name}.ipynb"
+
+    @property
+    def chapter(self) -> str:
+        """Its book chapter, as _toc.yml names it (no suffix)."""
+        return f"book/{self.name}"
+
+    @property
+    def checks(self) -> str:
+        """The module of its hidden-test checks."""
+        return f"autograder.checks.{self.name}"
+
+    @property
+    def catalogue(self) -> str:
+        """Its fixture submissions (tests/catalogue/<name>.py)."""
+        return f"catalogue.{self.name}"
+
+
+#: THE list of assignments, in the order of the book's chapters
+#: (exercise-contract.md). Everything else reads it: adding an assignment
+#: is one line here, plus its files.
+ASSIGNMENTS = tuple(Assignment(name) for name in (
+    "entropy", "cross_entropy", "kl_divergence", "softmax", "hinge",
+    "backprop", "activations"))
+ALL_ASSIGNMENTS = tuple(a.name for a in ASSIGNMENTS)
 
 
 def assignments(root: Path = ROOT) -> list[str]:

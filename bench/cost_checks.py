@@ -25,6 +25,7 @@ Not a test: timings depend on the machine.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
@@ -33,8 +34,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from autograder.grading import execution
 from autograder.grading import sandbox  # noqa: E402
-from autograder.checks import (activations, backprop, common,  # noqa: E402
-                               cross_entropy, hinge, softmax)
+from autograder.checks import common  # noqa: E402
+from autograder.course import ASSIGNMENTS  # noqa: E402
 from autograder.grading.remote import RemoteFunction, Session  # noqa: E402
 from catalogue import CATALOGUES  # noqa: E402
 from coursekit import solution_sources  # noqa: E402
@@ -42,13 +43,13 @@ from test_catalogue_checks import setup_source  # noqa: E402
 
 #: The kernel's unit of CPU time (clock ticks).
 TICK = 0.01
-#: (assignment, the cost problem) of every cost check.
-PROBLEMS = [("cross_entropy", cross_entropy.cost_problem),
-            ("softmax", softmax.cost_problem),
-            ("hinge", hinge.svm_cost_problem),
-            ("hinge", hinge.multilabel_cost_problem),
-            ("backprop", backprop.cost_problem),
-            ("activations", activations.cost_problem)]
+#: (assignment, the cost problem) of every cost check: every function
+#: named cost_problem or *_cost_problem in a checks module.
+PROBLEMS = [(a.name, problem)
+            for a in ASSIGNMENTS
+            for name, problem in vars(importlib.import_module(
+                a.checks)).items()
+            if name == "cost_problem" or name.endswith("_cost_problem")]
 
 
 def variants(assignment: str, name: str) -> tuple[list, list]:

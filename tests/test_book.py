@@ -11,7 +11,7 @@ import re
 import pytest
 import yaml
 
-from autograder.course import assignments
+from autograder.course import ASSIGNMENTS, assignments
 from coursekit import ROOT
 from leaks import find_leaks, secret_snippets
 
@@ -24,6 +24,15 @@ def toc_pages() -> list[str]:
     for entry in toc.get("chapters", []):
         pages.append(entry["file"])
     return pages
+
+
+def test_toc_lists_the_chapters_of_the_assignments_list():
+    """_toc.yml (read by Jupyter Book) and autograder.course.ASSIGNMENTS
+    (read by everything else) name the same chapters in the same order."""
+    chapters = toc_pages()[1:]
+    assert chapters == [a.chapter for a in ASSIGNMENTS]
+    for a in ASSIGNMENTS:
+        assert (ROOT / f"{a.chapter}.md").is_file(), a.chapter
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,15 @@ answers and asserts exactly which cells fail and what the failures say.
 """
 from __future__ import annotations
 
+import importlib
+import re
+
 import nbformat
 import numpy as np
 import pytest
 
 from autograder import notebook
+from autograder.course import ASSIGNMENTS
 
 from coursekit import ROOT, solution_sources
 from catalogue import CATALOGUES
@@ -74,6 +78,20 @@ def test_submission_fails_exactly_the_expected_cells(assignment, submission):
     messages = " ".join(v for v in results.values() if v)
     for phrase in submission.feedback:
         assert phrase in messages, (phrase, results)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS,
+                         ids=[a.name for a in ASSIGNMENTS])
+def test_every_assignment_has_its_files(assignment):
+    """One line in autograder.course.ASSIGNMENTS, plus these files."""
+    assert (ROOT / assignment.notebook).is_file()
+    assert (ROOT / f"{assignment.chapter}.md").is_file()
+    checks = importlib.import_module(assignment.checks)
+    assert importlib.import_module(assignment.catalogue).SUBMISSIONS
+    called = {name for _, source in grade_cells(assignment.name)
+              for name in re.findall(r"hidden\.(\w+)\(", source)}
+    assert called and all(callable(getattr(checks, name, None))
+                          for name in called), called
 
 
 @pytest.mark.parametrize("assignment", sorted(CATALOGUES))

@@ -12,8 +12,8 @@ from ..numerics.diagnose import COMMON_FACTORS
 from ..numerics.gradcheck import away_from
 from ..reference import activations as ref
 from .common import (CostProblem, call, expect_affordable, expect_close,
-                     expect_gradient, expect_pair, expect_unmodified, fail,
-                     known_mistake, seeded)
+                     expect_gradient, expect_pair, fail, known_mistake)
+from .kit import check, inputs_unmodified, rng
 
 SEED = 20261207
 KINK_MARGIN = 0.05
@@ -28,7 +28,7 @@ LARGE_PIECES = "pieces X @ W + b of size up to 1e4"
 
 def _x(offset: int, shape=(3, 4), scale: float = 2.0) -> np.ndarray:
     """Random inputs at least KINK_MARGIN away from 0."""
-    x = scale * seeded(SEED, offset).normal(size=shape)
+    x = scale * rng(SEED, offset).normal(size=shape)
     return np.where(away_from(x, [0.0], KINK_MARGIN), x,
                     x + np.copysign(2 * KINK_MARGIN, x))
 
@@ -57,6 +57,7 @@ def _expect_entries(got: np.ndarray, right: np.ndarray, x: np.ndarray, *,
                      "inputs must not overflow")
 
 
+@check
 def values(func, name: str) -> None:
     """NAME matches the reference on arrays of several shapes and at every
     extreme input, for every parameter value."""
@@ -76,6 +77,7 @@ def values(func, name: str) -> None:
                         what=f"{name}(x){label}")
 
 
+@check
 def derivative(func_grad, name: str) -> None:
     """NAME_grad is the exact elementwise derivative of NAME, away from
     kinks, and finite and right at extreme inputs."""
@@ -103,6 +105,7 @@ def derivative(func_grad, name: str) -> None:
 
 # -- PReLU -----------------------------------------------------------------
 
+@check
 def prelu_values(prelu) -> None:
     """prelu(x, alpha) for several alphas and shapes."""
     for offset, alpha in ((20, 0.25), (21, -0.5), (22, 1.5)):
@@ -114,6 +117,7 @@ def prelu_values(prelu) -> None:
                         what=f"prelu(x, alpha={alpha})")
 
 
+@check
 def prelu_grads_values(prelu_grads) -> None:
     """dx and dalpha, elementwise and shaped like x, exactly."""
     for offset, alpha in ((23, 0.25), (24, -0.5)):
@@ -148,19 +152,20 @@ def maxout_inputs(offset: int, N: int = 5, D: int = 3, M: int = 4,
     KINK_MARGIN of each other, and each piece the maximum somewhere in
     every column (with N >= 2): else a right gradient could look like the
     classic mistake of sending the whole upstream gradient to one piece."""
-    rng = seeded(SEED, offset)
+    r = rng(SEED, offset)
     while True:
-        X = rng.normal(size=(N, D))
-        W1 = scale * rng.normal(size=(D, M))
-        W2 = scale * rng.normal(size=(D, M))
-        b1, b2 = scale * rng.normal(size=M), scale * rng.normal(size=M)
+        X = r.normal(size=(N, D))
+        W1 = scale * r.normal(size=(D, M))
+        W2 = scale * r.normal(size=(D, M))
+        b1, b2 = scale * r.normal(size=M), scale * r.normal(size=M)
         gap = (X @ W1 + b1) - (X @ W2 + b2)
         mixed = N < 2 or ((gap > 0).any(axis=0).all()
                           and (gap < 0).any(axis=0).all())
         if mixed and away_from(gap, [0.0], KINK_MARGIN).all():
-            return X, W1, b1, W2, b2, rng.normal(size=(N, M))
+            return X, W1, b1, W2, b2, r.normal(size=(N, M))
 
 
+@check
 def maxout_values(maxout) -> None:
     """max(X @ W1 + b1, X @ W2 + b2), elementwise, shape (N, M)."""
     X, W1, b1, W2, b2, _ = maxout_inputs(30)
@@ -184,6 +189,7 @@ def _five_gradients(got) -> tuple:
     return tuple(got)
 
 
+@check
 def maxout_backward_values(maxout_backward) -> None:
     """All five gradients match central differences, and exactly."""
     X, W1, b1, W2, b2, dout = maxout_inputs(31)
@@ -211,6 +217,7 @@ def maxout_backward_values(maxout_backward) -> None:
     expect_affordable(maxout_backward, cost_problem)
 
 
+@check
 def cost_problem(shrink: int = 1) -> CostProblem:
     """One sample, 2,000 inputs and 10 units: 42,020 parameters (the
     inputs divided by ``shrink``)."""
@@ -222,22 +229,22 @@ def cost_problem(shrink: int = 1) -> CostProblem:
                        ref.maxout_backward, BACKWARD_NAMES)
 
 
-def inputs_unmodified(**functions) -> None:
-    """No function changes its input arrays."""
+ELEMENTWISE = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus",
+               "swish")
+
+
+def _unmodified_cases() -> dict:
     x = _x(40, (3, 4))
-    for name, func in functions.items():
-        right = getattr(ref, name)
-        if name in ("prelu", "prelu_grads"):
-            expect_unmodified(func, (x, 0.3), ("x", "alpha"), name, right,
-                              parts=("dx", "dalpha"))
-        elif name == "maxout":
-            X, W1, b1, W2, b2, _ = maxout_inputs(41)
-            expect_unmodified(func, (X, W1, b1, W2, b2),
-                              ("X", "W1", "b1", "W2", "b2"), name, right)
-        elif name == "maxout_backward":
-            X, W1, b1, W2, b2, dout = maxout_inputs(42)
-            expect_unmodified(func, (dout, X, W1, b1, W2, b2),
-                              ("dout", "X", "W1", "b1", "W2", "b2"), name,
-                              right, parts=BACKWARD_NAMES)
-        else:
-            expect_unmodified(func, (x,), ("x",), name, right)
+    X, W1, b1, W2, b2, _ = maxout_inputs(41)
+    X2, W12, b12, W22, b22, dout = maxout_inputs(42)
+    cases = {f"{name}{grad}": [(x,)] for name in ELEMENTWISE
+             for grad in ("", "_grad")}
+    return {**cases, "prelu": [(x, 0.3)], "prelu_grads": [(x, 0.3)],
+            "maxout": [(X, W1, b1, W2, b2)],
+            "maxout_backward": [(dout, X2, W12, b12, W22, b22)]}
+
+
+inputs_unmodified = inputs_unmodified(
+    ref, _unmodified_cases, parts={"prelu": ("dx", "dalpha"),
+                                   "prelu_grads": ("dx", "dalpha"),
+                                   "maxout_backward": BACKWARD_NAMES})

@@ -8,10 +8,10 @@ import numpy as np
 from ..numerics.diagnose import COMMON_FACTORS, factor_hints
 from ..reference import backprop as ref
 from .common import (CostProblem, call, expect_affordable, expect_close,
-                     expect_consistent, expect_gradient, expect_real_partner,
-                     expect_right, expect_scalar, expect_stable,
-                     expect_unmodified, expect_varying_loss, fail,
-                     known_mistake, seeded)
+                     expect_right, expect_stable, fail, known_mistake)
+from .kit import (check, expect_loss, expect_loss_gradient,
+                  expect_loss_varies, expect_own_gradients,
+                  inputs_unmodified, outputs, rng, unpack)
 
 SEED = 20261206
 
@@ -19,41 +19,24 @@ SEED = 20261206
 def net_inputs(offset: int, N: int = 6, D: int = 4, M: int = 5, C: int = 3,
                wo_scale: float = 1.0):
     """(Wh (M, D), Wo (C, M), X (N, D), Y (N, C)) with targets in [0, 1]."""
-    rng = seeded(SEED, offset)
-    Wh = rng.normal(size=(M, D))
-    Wo = wo_scale * rng.normal(size=(C, M))
-    X = rng.normal(size=(N, D))
-    Y = rng.random((N, C))
+    r = rng(SEED, offset)
+    Wh = r.normal(size=(M, D))
+    Wo = wo_scale * r.normal(size=(C, M))
+    X = r.normal(size=(N, D))
+    Y = r.random((N, C))
     return Wh, Wo, X, Y
-
-
-def _tuple(value, n: int, what: str) -> tuple:
-    if not isinstance(value, (tuple, list)) or len(value) != n:
-        fail(f"{what} should return a tuple of {n} values, got "
-             f"{type(value).__name__}"
-             + (f" of length {len(value)}"
-                if isinstance(value, (tuple, list)) else "") + ".")
-    return tuple(value)
 
 
 GRAD_PARTS = ("the loss", "dWh", "dWo")
 
 
-def _grads(mlp_loss_and_grads, Wh, Wo, X, Y, strict: bool = True):
-    """(loss, dWh, dWo); the loss must be a float unless not ``strict``
-    (the cells that judge a gradient)."""
-    loss, dWh, dWo = _tuple(call(mlp_loss_and_grads, Wh, Wo, X, Y), 3,
-                            "mlp_loss_and_grads")
-    return (expect_scalar(loss, what="the loss") if strict else loss), \
-        dWh, dWo
-
-
 # -- mlp_forward -------------------------------------------------------------
 
+@check
 def mlp_forward_values(mlp_forward) -> None:
     """H and Yhat of the two-layer sigmoid network."""
     Wh, Wo, X, _ = net_inputs(1)
-    H, Yhat = _tuple(call(mlp_forward, Wh, Wo, X), 2, "mlp_forward")
+    H, Yhat = unpack(call(mlp_forward, Wh, Wo, X), 2, what="mlp_forward")
     ref_H, ref_Yhat = ref.mlp_forward(Wh, Wo, X)
     expect_close(H, ref_H, what="H (N, M)",
                  context="H = sigmoid(X @ Wh.T)")
@@ -63,25 +46,19 @@ def mlp_forward_values(mlp_forward) -> None:
 
 # -- mlp_loss_and_grads ------------------------------------------------------
 
+@check
 def mlp_loss_value(mlp_loss_and_grads) -> None:
     """L = 1/2 sum_i sum_c (Yhat - Y)^2, a sum over the batch."""
     Wh, Wo, X, Y = net_inputs(2)
-    loss, dWh, dWo = _grads(mlp_loss_and_grads, Wh, Wo, X, Y)
-    right = ref.mlp_loss_and_grads(Wh, Wo, X, Y)
     N, C = Y.shape
     factors = {**COMMON_FACTORS,
                "1/N": (1.0 / N, "The lecture's loss is a sum over the "
                        "samples, not a mean."),
                "1/(NC)": (1.0 / (N * C), "The loss is a sum over samples "
                           "and outputs, not a mean.")}
-    expect_close(loss, right[0],
-                 what="the loss", factors=factors,
-                 context="L = 1/2 sum_i sum_c (Yhat[i, c] - Y[i, c])^2")
-    for value, expected, name in ((dWh, right[1], "dWh"),
-                                  (dWo, right[2], "dWo")):
-        expect_real_partner(value, expected, what=name,
-                            function="mlp_loss_and_grads",
-                            paid="the loss's test")
+    expect_loss(mlp_loss_and_grads, ref.mlp_loss_and_grads, Wh, Wo, X, Y,
+                grads=GRAD_PARTS[1:], factors=factors,
+                context="L = 1/2 sum_i sum_c (Yhat[i, c] - Y[i, c])^2")
 
 
 def _output_mistakes(Wh, Wo, X, Y):
@@ -101,49 +78,43 @@ def _hidden_mistakes(Wh, Wo, X, Y):
              "output delta (yhat - y) * yhat * (1 - yhat) belongs.")]
 
 
+@check
 def mlp_grad_Wo(mlp_loss_and_grads) -> None:
     """dWo matches central differences of the loss, and exactly."""
     Wh, Wo, X, Y = net_inputs(3)
-    loss, _, dWo = _grads(mlp_loss_and_grads, Wh, Wo, X, Y, strict=False)
-    _expect_real_loss(mlp_loss_and_grads, loss, Wh, Wo, X, Y)
+    args = Wh, Wo, X, Y
+    loss, _, dWo = outputs(mlp_loss_and_grads, ref.mlp_loss_and_grads, *args,
+                           n=3, strict=False)
+    expect_loss_varies(mlp_loss_and_grads, ref.mlp_loss_and_grads, args,
+                       (2.0 * Wh, Wo, X, Y), loss, n=3)
     hint = known_mistake(dWo, _output_mistakes(Wh, Wo, X, Y))
     if hint:
         fail(hint)
-    expect_gradient(dWo, lambda v: ref.mlp_loss_and_grads(Wh, v, X, Y)[0],
-                    Wo, ref.mlp_loss_and_grads(Wh, Wo, X, Y)[2], what="dWo",
-                    factors=factor_hints(X.shape[0]), shape_of="Wo",
-                    of="the loss")
+    expect_loss_gradient(dWo, ref.mlp_loss_and_grads, args, wrt=1, part=2,
+                         what="dWo", factors=factor_hints(X.shape[0]))
     expect_affordable(mlp_loss_and_grads, functools.partial(
         cost_problem, parts=(None, None, "dWo")))
 
 
+@check
 def mlp_grad_Wh(mlp_loss_and_grads) -> None:
     """dWh matches central differences of the loss, and exactly."""
     Wh, Wo, X, Y = net_inputs(4)
-    loss, dWh, _ = _grads(mlp_loss_and_grads, Wh, Wo, X, Y, strict=False)
-    _expect_real_loss(mlp_loss_and_grads, loss, Wh, Wo, X, Y)
+    args = Wh, Wo, X, Y
+    loss, dWh, _ = outputs(mlp_loss_and_grads, ref.mlp_loss_and_grads, *args,
+                           n=3, strict=False)
+    expect_loss_varies(mlp_loss_and_grads, ref.mlp_loss_and_grads, args,
+                       (2.0 * Wh, Wo, X, Y), loss, n=3)
     hint = known_mistake(dWh, _hidden_mistakes(Wh, Wo, X, Y))
     if hint:
         fail(hint)
-    expect_gradient(dWh, lambda v: ref.mlp_loss_and_grads(v, Wo, X, Y)[0],
-                    Wh, ref.mlp_loss_and_grads(Wh, Wo, X, Y)[1], what="dWh",
-                    factors=factor_hints(X.shape[0]), shape_of="Wh",
-                    of="the loss")
+    expect_loss_gradient(dWh, ref.mlp_loss_and_grads, args, wrt=0, part=1,
+                         what="dWh", factors=factor_hints(X.shape[0]))
     expect_affordable(mlp_loss_and_grads, functools.partial(
         cost_problem, parts=(None, "dWh", None)))
 
 
-def _expect_real_loss(mlp_loss_and_grads, loss, Wh, Wo, X, Y) -> None:
-    """The gradient cells pay only when the loss is not a placeholder."""
-    Wh2 = 2.0 * Wh
-    expect_varying_loss(loss, _grads(mlp_loss_and_grads, Wh2, Wo, X, Y,
-                                     strict=False)[0],
-                        ref.mlp_loss_and_grads(Wh, Wo, X, Y)[0],
-                        ref.mlp_loss_and_grads(Wh2, Wo, X, Y)[0],
-                        function="mlp_loss_and_grads",
-                        paid="the gradient's test")
-
-
+@check
 def cost_problem(shrink: int = 1,
                  parts=(None, "dWh", "dWo")) -> CostProblem:
     """One sample, 16,000 hidden and 20,000 output weights (divided by
@@ -159,22 +130,15 @@ def cost_problem(shrink: int = 1,
                        ref.mlp_loss_and_grads, parts)
 
 
+@check
 def mlp_grads_consistent(mlp_loss_and_grads) -> None:
     """Both gradients are those of the student's own loss."""
-    Wh, Wo, X, Y = net_inputs(5, N=4, D=3, M=3, C=2)
-    loss, dWh, dWo = _grads(mlp_loss_and_grads, Wh, Wo, X, Y)
-    right = [(got, expected, name) for got, expected, name in zip(
-        (loss, dWh, dWo), ref.mlp_loss_and_grads(Wh, Wo, X, Y), GRAD_PARTS)]
-    expect_consistent(dWh, lambda v: _grads(mlp_loss_and_grads, v, Wo, X,
-                                            Y)[0], Wh, what="dWh",
-                      of="loss", factors=factor_hints(X.shape[0]),
-                      right=right)
-    expect_consistent(dWo, lambda v: _grads(mlp_loss_and_grads, Wh, v, X,
-                                            Y)[0], Wo, what="dWo",
-                      of="loss", factors=factor_hints(X.shape[0]),
-                      right=right)
+    expect_own_gradients(mlp_loss_and_grads, ref.mlp_loss_and_grads,
+                         net_inputs(5, N=4, D=3, M=3, C=2),
+                         {"dWh": 0, "dWo": 1}, factors=factor_hints(4))
 
 
+@check
 def mlp_stable(mlp_forward, mlp_loss_and_grads) -> None:
     """Forward pass, loss and gradients are finite and accurate when the
     pre-activations X @ Wh.T and H @ Wo.T reach 1e4."""
@@ -184,15 +148,18 @@ def mlp_stable(mlp_forward, mlp_loss_and_grads) -> None:
     context = ("pre-activations of size up to 1e4: use a sigmoid that "
                "stays finite for any z, such as the notebook's sigmoid or "
                "1 / (1 + exp(-z)), not exp(z) / (1 + exp(z))")
-    got = _tuple(call(mlp_forward, Wh, Wo, X), 2, "mlp_forward")
-    got0 = _tuple(call(mlp_forward, Wh0, Wo0, X0), 2, "mlp_forward")
+    got = unpack(call(mlp_forward, Wh, Wo, X), 2, what="mlp_forward")
+    got0 = unpack(call(mlp_forward, Wh0, Wo0, X0), 2,
+                  what="mlp_forward")
     for k, (name, right, right0) in enumerate(zip(
             ("H", "Yhat"), ref.mlp_forward(Wh, Wo, X),
             ref.mlp_forward(Wh0, Wo0, X0))):
         expect_stable(got[k], right, what=f"{name} of mlp_forward",
                       ordinary=(got0[k], right0), context=context)
-    got = _grads(mlp_loss_and_grads, Wh, Wo, X, Y)
-    got0 = _grads(mlp_loss_and_grads, Wh0, Wo0, X0, Y0)
+    got = outputs(mlp_loss_and_grads, ref.mlp_loss_and_grads, Wh, Wo, X, Y,
+                  n=3)
+    got0 = outputs(mlp_loss_and_grads, ref.mlp_loss_and_grads, Wh0, Wo0, X0,
+                   Y0, n=3)
     for k, (name, right, right0) in enumerate(zip(
             GRAD_PARTS, ref.mlp_loss_and_grads(Wh, Wo, X, Y),
             ref.mlp_loss_and_grads(Wh0, Wo0, X0, Y0))):
@@ -206,9 +173,9 @@ def mlp_stable(mlp_forward, mlp_loss_and_grads) -> None:
 
 def _cubic_problem(offset: int, shape=(2, 3, 2)):
     """f(theta) = sum(A theta^3) + sum(sin theta), its gradient, a point."""
-    rng = seeded(SEED, offset)
-    A = rng.uniform(0.5, 2.0, size=shape)
-    theta = rng.normal(size=shape)
+    r = rng(SEED, offset)
+    A = r.uniform(0.5, 2.0, size=shape)
+    theta = r.normal(size=shape)
 
     def f(t):
         return float(np.sum(A * t ** 3) + np.sum(np.sin(t)))
@@ -225,6 +192,7 @@ def _forward_differences(f, theta, h):
     return grad
 
 
+@check
 def numerical_gradient_values(numerical_gradient) -> None:
     """Central differences, accurate to ~1e-9, for theta of any shape."""
     f, exact, theta = _cubic_problem(10)
@@ -242,6 +210,7 @@ def numerical_gradient_values(numerical_gradient) -> None:
                  "gradient")
 
 
+@check
 def numerical_gradient_step(numerical_gradient) -> None:
     """numerical_gradient uses the step h it is given."""
     f, _, theta = _cubic_problem(11, shape=(4,))
@@ -253,6 +222,7 @@ def numerical_gradient_step(numerical_gradient) -> None:
                      "use the h argument")
 
 
+@check
 def numerical_gradient_restores(numerical_gradient) -> None:
     """theta holds exactly its old values afterwards."""
     f, exact, theta = _cubic_problem(12, shape=(3, 4))
@@ -268,11 +238,13 @@ def numerical_gradient_restores(numerical_gradient) -> None:
                  why="Restoring theta counts only with the right gradient.")
 
 
-def inputs_unmodified(mlp_forward, mlp_loss_and_grads) -> None:
-    """The network functions do not change their input arrays."""
+def _unmodified_cases() -> dict:
     Wh, Wo, X, Y = net_inputs(20)
-    expect_unmodified(mlp_forward, (Wh, Wo, X), ("Wh", "Wo", "X"),
-                      "mlp_forward", ref.mlp_forward, parts=("H", "Yhat"))
-    expect_unmodified(mlp_loss_and_grads, (Wh, Wo, X, Y),
-                      ("Wh", "Wo", "X", "Y"), "mlp_loss_and_grads",
-                      ref.mlp_loss_and_grads, parts=GRAD_PARTS)
+    return {"mlp_forward": [(Wh, Wo, X)],
+            "mlp_loss_and_grads": [(Wh, Wo, X, Y)]}
+
+
+inputs_unmodified = inputs_unmodified(
+    ref, _unmodified_cases,
+    parts={"mlp_forward": ("H", "Yhat"), "mlp_loss_and_grads": GRAD_PARTS},
+    doc="The network functions do not change their input arrays.")

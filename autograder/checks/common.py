@@ -532,28 +532,27 @@ def expect_consistent(actual, f_own: Callable[[np.ndarray], float],
 #: Per-student part of every seed (0: the notebook's fixed inputs). The
 #: grade command sets it, so each student's hidden inputs differ and a
 #: copied table of outputs is worth nothing; a context variable, so that
-#: grading threads do not share it.
+#: grading threads do not share it. kit.rng mixes it into every input.
 STUDENT_SEED: contextvars.ContextVar[int] = contextvars.ContextVar(
     "STUDENT_SEED", default=0)
 
 
-def seeded(seed: int, offset: int) -> np.random.Generator:
-    """The random generator of one check input: seed + offset, mixed with
-    the student's seed when one is set."""
-    student = STUDENT_SEED.get()
-    if student:
-        return np.random.default_rng([seed + offset, student])
-    return np.random.default_rng(seed + offset)
-
-
-def distribution(rng: np.random.Generator, C: int,
-                 zeros: int = 0) -> np.ndarray:
+def distribution(rng: np.random.Generator, C: int, zeros: int = 0,
+                 floor: float = 1e-3) -> np.ndarray:
     """A random probability vector of length C with ``zeros`` zero entries
-    (the others at least ~1e-3, away from the edge of the domain)."""
-    p = rng.dirichlet(np.full(C, 2.0)) + 1e-3
+    (the others at least ~``floor``, away from the edge of the domain).
+    Property cells (consistency, inputs unmodified) use a floor of
+    PROPERTY_FLOOR: there a gradient by central differences, whose
+    relative error grows like (h / p_i)^2, must not fail the values the
+    property stands on by the luck of a tiny entry."""
+    p = rng.dirichlet(np.full(C, 2.0)) + floor
     if zeros:
         p[rng.choice(C, size=zeros, replace=False)] = 0.0
     return p / p.sum()
+
+
+#: The floor of the distributions of property cells (see distribution).
+PROPERTY_FLOOR = 0.05
 
 
 def known_mistake(actual, candidates, rtol: float = 1e-7) -> str | None:
@@ -578,11 +577,11 @@ def known_mistake(actual, candidates, rtol: float = 1e-7) -> str | None:
 LOG_BASES = (2.0, float(np.e), 10.0)
 
 
-def distribution_pair(seed: int, offset: int, C: int,
-                      zeros: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def distribution_pair(rng: np.random.Generator, C: int, zeros: int = 0,
+                      floor: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
     """(p, q) of length C; p has ``zeros`` zero entries, q none."""
-    rng = seeded(seed, offset)
-    return distribution(rng, C, zeros), distribution(rng, C)
+    return distribution(rng, C, zeros, floor), distribution(rng, C,
+                                                            floor=floor)
 
 
 def base_args(base: float) -> list:

@@ -5,20 +5,22 @@ import numpy as np
 
 from ..numerics.diagnose import COMMON_FACTORS, factor_hints, log_base_hints
 from ..reference import cross_entropy as ref
-from .common import (LOG_BASES, CostProblem, base_args, base_context, call,
-                     distribution_pair, expect_affordable, expect_close,
-                     expect_consistent, expect_gradient, expect_pair,
-                     expect_real_partner, expect_scalar, expect_stable,
-                     expect_unmodified, expect_varying_loss, seeded,
+from .common import (LOG_BASES, PROPERTY_FLOOR, CostProblem, base_args,
+                     base_context, call, distribution_pair,
+                     expect_affordable, expect_close, expect_consistent,
+                     expect_gradient, expect_scalar, expect_stable,
                      with_base)
+from .kit import (check, expect_loss, expect_loss_gradient,
+                  expect_loss_varies, expect_own_gradients,
+                  inputs_unmodified, outputs, rng)
 
 SEED = 20261202
 FACTORS = {**COMMON_FACTORS, **log_base_hints()}
 BASES = LOG_BASES
 
 
-def _pq(offset: int, C: int = 6, zeros: int = 0):
-    return distribution_pair(SEED, offset, C, zeros)
+def _pq(offset: int, C: int = 6, zeros: int = 0, floor: float = 1e-3):
+    return distribution_pair(rng(SEED, offset), C, zeros, floor)
 
 
 def _ce(cross_entropy, p, q, *base) -> float:
@@ -28,6 +30,7 @@ def _ce(cross_entropy, p, q, *base) -> float:
 
 # -- cross_entropy --------------------------------------------------------
 
+@check
 def cross_entropy_values(cross_entropy) -> None:
     """H(p, q) matches the reference in bits and in other bases."""
     # every value first: a constant shows as one (common.trivial_answer)
@@ -40,6 +43,7 @@ def cross_entropy_values(cross_entropy) -> None:
                      context=base_context(base))
 
 
+@check
 def cross_entropy_edge_cases(cross_entropy) -> None:
     """p_i = 0 terms count 0; inf where some p_i > 0 has q_i = 0; one-hot p
     gives -log q_y."""
@@ -63,6 +67,7 @@ def cross_entropy_edge_cases(cross_entropy) -> None:
                  context="one-hot p: the negative log-likelihood -ln q_y")
 
 
+@check
 def cross_entropy_grad_values(cross_entropy_grad) -> None:
     """dH(p, q)/dq_i = -p_i / (q_i ln b), exactly, in every base."""
     for i, base in enumerate(BASES):
@@ -76,9 +81,10 @@ def cross_entropy_grad_values(cross_entropy_grad) -> None:
                         of="the cross-entropy as a function of q")
 
 
+@check
 def cross_entropy_grad_consistent(cross_entropy_grad, cross_entropy) -> None:
     """The gradient is that of the student's own cross_entropy."""
-    p, q = _pq(13, C=4)
+    p, q = _pq(13, C=4, floor=PROPERTY_FLOOR)
     grad = call(cross_entropy_grad, p, q)
     expect_consistent(grad, lambda v: _ce(cross_entropy, p, v), q,
                       what="cross_entropy_grad(p, q)", of="cross_entropy",
@@ -93,52 +99,40 @@ def cross_entropy_grad_consistent(cross_entropy_grad, cross_entropy) -> None:
 
 def _logistic_inputs(offset: int, N: int = 10, D: int = 4,
                      scale: float = 0.8):
-    rng = seeded(SEED, offset)
-    X = rng.normal(size=(N, D))
-    w = scale * rng.normal(size=D)
-    y = (rng.random(N) < 0.5).astype(np.float64)
+    r = rng(SEED, offset)
+    X = r.normal(size=(N, D))
+    w = scale * r.normal(size=D)
+    y = (r.random(N) < 0.5).astype(np.float64)
     y[:2] = (0.0, 1.0)[:N]  # both labels (when N > 1)
     return w, X, y
 
 
-def _logistic(logistic_loss, w, X, y, strict: bool = True):
-    """(loss, dw); the loss must be a float unless not ``strict`` (the
-    cells that judge dw)."""
-    loss, dw = expect_pair(call(logistic_loss, w, X, y),
-                           what="logistic_loss")
-    return (expect_scalar(loss, what="the loss") if strict else loss), dw
+LOGISTIC_FACTORS = {**factor_hints(10), **log_base_hints()}
 
 
+@check
 def logistic_loss_value(logistic_loss) -> None:
     """The loss is the mean binary cross-entropy (natural log)."""
-    w, X, y = _logistic_inputs(20)
-    loss, dw = _logistic(logistic_loss, w, X, y)
-    right_loss, right_dw = ref.logistic_loss(w, X, y)
-    expect_close(loss, right_loss, what="the loss",
-                 factors={**factor_hints(len(y)), **log_base_hints()},
-                 context="L = -(1/N) sum_i [y_i log s(z_i) + (1 - y_i) "
-                 "log(1 - s(z_i))]")
-    expect_real_partner(dw, right_dw, what="dw", function="logistic_loss",
-                        paid="the loss's test")
+    expect_loss(logistic_loss, ref.logistic_loss, *_logistic_inputs(20),
+                grads=("dw",), factors=LOGISTIC_FACTORS,
+                context="L = -(1/N) sum_i [y_i log s(z_i) + (1 - y_i) "
+                "log(1 - s(z_i))]")
 
 
+@check
 def logistic_loss_gradient(logistic_loss) -> None:
     """dw matches central differences of the loss, and exactly."""
-    w, X, y = _logistic_inputs(21)
-    loss, dw = _logistic(logistic_loss, w, X, y, strict=False)
-    w2 = _logistic_inputs(26)[0]
-    expect_varying_loss(loss, _logistic(logistic_loss, w2, X, y,
-                                        strict=False)[0],
-                        ref.logistic_loss(w, X, y)[0],
-                        ref.logistic_loss(w2, X, y)[0],
-                        function="logistic_loss", paid="the gradient's test")
-    expect_gradient(dw, lambda v: ref.logistic_loss(v, X, y)[0], w,
-                    ref.logistic_loss(w, X, y)[1], what="dw",
-                    factors=factor_hints(len(y)), shape_of="w",
-                    of="the loss")
+    args = w, X, y = _logistic_inputs(21)
+    loss, dw = outputs(logistic_loss, ref.logistic_loss, *args,
+                       strict=False)
+    expect_loss_varies(logistic_loss, ref.logistic_loss, args,
+                       (_logistic_inputs(26)[0], X, y), loss)
+    expect_loss_gradient(dw, ref.logistic_loss, args, what="dw",
+                         factors=factor_hints(len(y)))
     expect_affordable(logistic_loss, cost_problem)
 
 
+@check
 def cost_problem(shrink: int = 1) -> CostProblem:
     """One sample, 200,000 weights (divided by ``shrink``): a loop over
     the weights in plain Python must stay far below the budget."""
@@ -149,25 +143,22 @@ def cost_problem(shrink: int = 1) -> CostProblem:
                        ref.logistic_loss, (None, "dw"))
 
 
+@check
 def logistic_loss_consistent(logistic_loss) -> None:
     """dw is the gradient of the student's own loss."""
-    w, X, y = _logistic_inputs(22, N=6, D=3)
-    loss, dw = _logistic(logistic_loss, w, X, y)
-    right_loss, right_dw = ref.logistic_loss(w, X, y)
-    expect_consistent(dw, lambda v: _logistic(logistic_loss, v, X, y)[0],
-                      w, what="dw", of="loss",
-                      factors={**factor_hints(len(y)), **log_base_hints()},
-                      right=[(loss, right_loss, "the loss"),
-                             (dw, right_dw, "dw")])
+    expect_own_gradients(logistic_loss, ref.logistic_loss,
+                         _logistic_inputs(22, N=6, D=3), {"dw": 0},
+                         factors={**factor_hints(6), **log_base_hints()})
 
 
+@check
 def logistic_loss_stable(logistic_loss) -> None:
     """Loss and dw are finite and accurate for |z| up to 1e4."""
     w, X, y = _logistic_inputs(23, N=8, D=3, scale=3000.0)
-    loss, dw = _logistic(logistic_loss, w, X, y)
+    loss, dw = outputs(logistic_loss, ref.logistic_loss, w, X, y)
     ref_loss, ref_dw = ref.logistic_loss(w, X, y)
     w0, X0, y0 = _logistic_inputs(24, N=8, D=3)
-    loss0, dw0 = _logistic(logistic_loss, w0, X0, y0)
+    loss0, dw0 = outputs(logistic_loss, ref.logistic_loss, w0, X0, y0)
     ref_loss0, ref_dw0 = ref.logistic_loss(w0, X0, y0)
     context = ("z = X @ w of size up to 1e4: write the loss with a stable "
                "softplus, log(1 + e^z) = max(z, 0) + log1p(e^-|z|), and "
@@ -178,16 +169,11 @@ def logistic_loss_stable(logistic_loss) -> None:
                   ordinary=(dw0, ref_dw0))
 
 
-def inputs_unmodified(cross_entropy, cross_entropy_grad,
-                      logistic_loss) -> None:
-    """No function changes its input arrays."""
-    p, q = _pq(30, C=5, zeros=1)
-    w, X, y = _logistic_inputs(31)
-    expect_unmodified(cross_entropy, (p, q), ("p", "q"), "cross_entropy",
-                      ref.cross_entropy)
-    p, q = _pq(32, C=5)
-    expect_unmodified(cross_entropy_grad, (p, q), ("p", "q"),
-                      "cross_entropy_grad", ref.cross_entropy_grad)
-    expect_unmodified(logistic_loss, (w, X, y), ("w", "X", "y"),
-                      "logistic_loss", ref.logistic_loss,
-                      parts=("the loss", "dw"))
+def _unmodified_cases() -> dict:
+    return {"cross_entropy": [_pq(30, C=5, zeros=1)],
+            "cross_entropy_grad": [_pq(32, C=5, floor=PROPERTY_FLOOR)],
+            "logistic_loss": [_logistic_inputs(31)]}
+
+
+inputs_unmodified = inputs_unmodified(
+    ref, _unmodified_cases, parts={"logistic_loss": ("the loss", "dw")})

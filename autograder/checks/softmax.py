@@ -13,34 +13,31 @@ from ..numerics.diagnose import diagnose, factor_hints, log_base_hints
 from ..numerics.gradcheck import numeric_gradient, numeric_jacobian
 from ..reference import softmax as ref
 from .common import (NUMERIC_RTOL, CostProblem, call, expect_affordable,
-                     expect_close,
-                     expect_exact_gradient, expect_pair, expect_real_partner,
-                     expect_right, expect_scalar, expect_stable,
-                     expect_unmodified, expect_varying_loss, fail, seeded)
+                     expect_close, expect_exact_gradient, expect_right,
+                     expect_scalar, expect_stable, fail)
+from .kit import (check, expect_loss, expect_loss_varies, inputs_unmodified,
+                  outputs, probe, rng, single_sample)
 
 SEED = 20261128
 
 
-def _rng(offset: int) -> np.random.Generator:
-    return seeded(SEED, offset)
-
-
 def _scores(offset: int, shape, scale: float = 3.0) -> np.ndarray:
-    return scale * _rng(offset).normal(size=shape)
+    return scale * rng(SEED, offset).normal(size=shape)
 
 
 def _loss_inputs(offset: int, N: int = 8, D: int = 5, C: int = 4,
                  w_scale: float = 0.7):
     """(W (D, C), X (N, D), y (N,)) with every class present when N >= C."""
-    rng = _rng(offset)
-    X = rng.normal(size=(N, D))
-    W = w_scale * rng.normal(size=(D, C))
-    y = rng.permutation(np.arange(N) % C)
+    r = rng(SEED, offset)
+    X = r.normal(size=(N, D))
+    W = w_scale * r.normal(size=(D, C))
+    y = r.permutation(np.arange(N) % C)
     return W, X, y
 
 
 # -- softmax -------------------------------------------------------------
 
+@check
 def softmax_values(softmax) -> None:
     """softmax matches the reference on 1-D and 2-D scores at T = 1."""
     for label, s in [("1-D scores", _scores(1, (6,))),
@@ -50,6 +47,7 @@ def softmax_values(softmax) -> None:
                      context=label, shape_of="s")
 
 
+@check
 def softmax_temperature(softmax) -> None:
     """softmax(s, T) divides the scores by T before exponentiating."""
     s = _scores(4, (3, 5))
@@ -59,6 +57,7 @@ def softmax_temperature(softmax) -> None:
                      context="softmax(s, T) is exp(s / T) normalised")
 
 
+@check
 def softmax_stable(softmax) -> None:
     """softmax is finite and accurate for scores up to 1e4 (and small T)."""
     cases = [("scores of size 1e4", np.array([1e4, 1e4 - 1.0, -1e4, 0.0])),
@@ -77,6 +76,7 @@ def softmax_stable(softmax) -> None:
 
 # -- logsumexp -----------------------------------------------------------
 
+@check
 def logsumexp_values(logsumexp) -> None:
     """logsumexp is a float for 1-D scores and has shape (N,) for 2-D."""
     s, s2 = _scores(7, (6,)), _scores(27, (6,))
@@ -93,6 +93,7 @@ def logsumexp_values(logsumexp) -> None:
                  context="2-D scores (N, C) = (5, 4): one value per row")
 
 
+@check
 def logsumexp_stable(logsumexp) -> None:
     """logsumexp is finite and accurate for scores up to 1e4."""
     cases = [("scores of size 1e4", np.array([1e4, 1e4 - 3.0, -1e4])),
@@ -112,6 +113,7 @@ def logsumexp_stable(logsumexp) -> None:
 
 # -- softmax_jacobian ----------------------------------------------------
 
+@check
 def softmax_jacobian_values(softmax_jacobian) -> None:
     """The Jacobian matches central differences of softmax, and exactly."""
     s = _scores(10, (5,), scale=1.5)
@@ -124,6 +126,7 @@ def softmax_jacobian_values(softmax_jacobian) -> None:
                           what="softmax_jacobian(s)")
 
 
+@check
 def softmax_jacobian_consistent(softmax_jacobian, softmax) -> None:
     """The Jacobian is the derivative of the student's own softmax."""
     s = _scores(11, (4,), scale=1.5)
@@ -146,6 +149,7 @@ def softmax_jacobian_consistent(softmax_jacobian, softmax) -> None:
                  "softmax")
 
 
+@check
 def softmax_jacobian_stable(softmax_jacobian) -> None:
     """The Jacobian is finite and accurate for scores up to 1e4."""
     ordinary = _scores(25, (5,), scale=1.5)
@@ -167,63 +171,41 @@ def softmax_jacobian_stable(softmax_jacobian) -> None:
 LOSS_PARTS = ("the loss", "dW")
 
 
-def _loss_and_grad(softmax_loss, W, X, y, strict: bool = True):
-    """(loss, dW); the loss must be a float unless not ``strict`` (the
-    cells that judge dW)."""
-    loss, dW = expect_pair(call(softmax_loss, W, X, y), what="softmax_loss")
-    return (expect_scalar(loss, what="the loss") if strict else loss), dW
-
-
+@check
 def softmax_loss_value(softmax_loss) -> None:
     """The loss is the mean cross-entropy over the batch."""
-    W, X, y = _loss_inputs(12)
-    loss, dW = _loss_and_grad(softmax_loss, W, X, y)
-    factors = {**factor_hints(X.shape[0]), **log_base_hints()}
-    right_loss, right_dW = ref.softmax_loss(W, X, y)
-    expect_close(loss, right_loss, what="the loss",
-                 factors=factors,
-                 context="L = (1/N) sum_i (-S[i, y_i] + log sum_j "
-                 "exp S[i, j]), natural log")
-    expect_real_partner(dW, right_dW, what="dW", function="softmax_loss",
-                        paid="the loss's test")
+    expect_loss(softmax_loss, ref.softmax_loss, *_loss_inputs(12),
+                factors={**factor_hints(8), **log_base_hints()},
+                context="L = (1/N) sum_i (-S[i, y_i] + log sum_j "
+                "exp S[i, j]), natural log")
 
 
-def _probe_single_sample(softmax_loss) -> str | None:
+def _single_sample(softmax_loss) -> str | None:
     """Diagnosis of dW on one sample, where class columns are told apart."""
-    W, X, y = _loss_inputs(13, N=1)
-    c = int(y[0])
-    try:
-        _, dW = _loss_and_grad(softmax_loss, W, X, y, strict=False)
-    except AssertionError:
-        return None
-    labels = {c: "the correct-class column"}
-    return diagnose(dW, ref.softmax_loss(W, X, y)[1], what="dW",
-                    column_labels=labels, rtol=NUMERIC_RTOL)
+    args = _loss_inputs(13, N=1)
+    return probe(softmax_loss, ref.softmax_loss, args, what="dW",
+                 column_labels={int(args[2][0]): "the correct-class column"})
 
 
+@check
 def softmax_loss_gradient(softmax_loss) -> None:
     """dW matches central differences of the loss, and exactly."""
-    W, X, y = _loss_inputs(14)
-    loss, dW = _loss_and_grad(softmax_loss, W, X, y, strict=False)
-    W2 = _loss_inputs(24)[0]
-    expect_varying_loss(loss, _loss_and_grad(softmax_loss, W2, X, y,
-                                             strict=False)[0],
-                        ref.softmax_loss(W, X, y)[0],
-                        ref.softmax_loss(W2, X, y)[0],
-                        function="softmax_loss", paid="the gradient's test")
+    args = W, X, y = _loss_inputs(14)
+    loss, dW = outputs(softmax_loss, ref.softmax_loss, *args, strict=False)
+    expect_loss_varies(softmax_loss, ref.softmax_loss, args,
+                       (_loss_inputs(24)[0], X, y), loss)
     numeric = numeric_gradient(lambda W_: ref.softmax_loss(W_, X, y)[0], W)
-    message = diagnose(dW, numeric, what="dW", rtol=NUMERIC_RTOL,
-                       factors=factor_hints(X.shape[0]), shape_of="W")
+    message = single_sample(diagnose(dW, numeric, what="dW",
+                                     rtol=NUMERIC_RTOL, shape_of="W",
+                                     factors=factor_hints(X.shape[0])),
+                            lambda: _single_sample(softmax_loss))
     if message:
-        if message.startswith("dW is wrong in"):
-            probe = _probe_single_sample(softmax_loss)
-            if probe and not probe.startswith("dW is wrong in"):
-                message += f" With a single sample: {probe}"
         fail(message + " (compared with central differences of the loss)")
     expect_exact_gradient(dW, ref.softmax_loss(W, X, y)[1], what="dW")
     expect_affordable(softmax_loss, cost_problem)
 
 
+@check
 def cost_problem(shrink: int = 1) -> CostProblem:
     """One sample, 200,000 weights (divided by ``shrink``); scores of
     order 1, so that no probability saturates and dW is well conditioned."""
@@ -240,17 +222,18 @@ def _loss_only(W, X, y) -> float:
     return float(np.mean(ref.logsumexp(S) - S[np.arange(len(y)), y]))
 
 
+@check
 def softmax_loss_consistent(softmax_loss) -> None:
     """dW is the gradient of the student's own loss (their gradient check)."""
     W, X, y = _loss_inputs(15, N=6, D=4, C=3)
-    loss, dW = _loss_and_grad(softmax_loss, W, X, y)
+    loss, dW = outputs(softmax_loss, ref.softmax_loss, W, X, y)
     right_loss, right_dW = ref.softmax_loss(W, X, y)
     why = "A gradient check counts only when the values are right."
     expect_right(loss, right_loss, what="the loss", why=why)
     expect_right(dW, right_dW, what="dW", why=why)
 
     def own_loss(W_):
-        return _loss_and_grad(softmax_loss, W_, X, y)[0]
+        return outputs(softmax_loss, ref.softmax_loss, W_, X, y)[0]
 
     numeric = numeric_gradient(own_loss, W)
     if not np.all(np.isfinite(numeric)):
@@ -264,15 +247,16 @@ def softmax_loss_consistent(softmax_loss) -> None:
              + " Check the loss and the gradient against each other.")
 
 
+@check
 def softmax_loss_stable(softmax_loss) -> None:
     """Loss and dW are finite and accurate for scores up to 1e4."""
     W, X, y = _loss_inputs(16, N=6, D=3, C=4, w_scale=2000.0)
-    loss, dW = _loss_and_grad(softmax_loss, W, X, y)
+    loss, dW = outputs(softmax_loss, ref.softmax_loss, W, X, y)
     ref_loss, ref_dW = ref.softmax_loss(W, X, y)
     context = ("scores S = X @ W of size up to 1e4: use log-sum-exp with "
                "the maximum subtracted, not log(softmax)")
     W0, X0, y0 = _loss_inputs(22, N=6, D=3, C=4)
-    loss0, dW0 = _loss_and_grad(softmax_loss, W0, X0, y0)
+    loss0, dW0 = outputs(softmax_loss, ref.softmax_loss, W0, X0, y0)
     ref_loss0, ref_dW0 = ref.softmax_loss(W0, X0, y0)
     expect_stable(loss, ref_loss, what="the loss", context=context,
                   ordinary=(loss0, ref_loss0))
@@ -284,18 +268,11 @@ def softmax_loss_stable(softmax_loss) -> None:
 
 # -- all functions -------------------------------------------------------
 
-def inputs_unmodified(softmax, logsumexp, softmax_jacobian,
-                      softmax_loss) -> None:
-    """No function changes its input arrays."""
-    s = _scores(17, (5,))
-    S = _scores(18, (4, 5))
-    W, X, y = _loss_inputs(19)
-    expect_unmodified(softmax, (s,), ("s",), "softmax", ref.softmax)
-    expect_unmodified(softmax, (S,), ("s",), "softmax", ref.softmax)
-    expect_unmodified(softmax, (S, 2.0), ("s", "T"), "softmax", ref.softmax)
-    expect_unmodified(logsumexp, (s,), ("s",), "logsumexp", ref.logsumexp)
-    expect_unmodified(logsumexp, (S,), ("s",), "logsumexp", ref.logsumexp)
-    expect_unmodified(softmax_jacobian, (s,), ("s",), "softmax_jacobian",
-                      ref.softmax_jacobian)
-    expect_unmodified(softmax_loss, (W, X, y), ("W", "X", "y"),
-                      "softmax_loss", ref.softmax_loss, parts=LOSS_PARTS)
+def _unmodified_cases() -> dict:
+    s, S = _scores(17, (5,)), _scores(18, (4, 5))
+    return {"softmax": [(s,), (S,), (S, 2.0)], "logsumexp": [(s,), (S,)],
+            "softmax_jacobian": [(s,)], "softmax_loss": [_loss_inputs(19)]}
+
+
+inputs_unmodified = inputs_unmodified(
+    ref, _unmodified_cases, parts={"softmax_loss": LOSS_PARTS})

@@ -1,18 +1,20 @@
 """Fixture submissions per assignment: realistic wrong answers, correct
 variants, answers written independently of both (catalogue.independent),
 and the trivial answers of every function (catalogue.trivial)."""
-from . import (activations, backprop, cross_entropy, entropy, hinge,
-               independent, kl_divergence, softmax, trivial)
+import importlib
 
+from autograder.course import ASSIGNMENTS
+
+from . import independent, trivial
+
+#: assignment -> every fixture submission: its own catalogue module
+#: (tests/catalogue/<assignment>.py), the independent audit's answers and
+#: the trivial answers; for every assignment of autograder.course.
 CATALOGUES = {
-    name: (module.SUBMISSIONS + independent.SUBMISSIONS[name]
-           + trivial.submissions(name))
-    for name, module in (("entropy", entropy),
-                         ("cross_entropy", cross_entropy),
-                         ("kl_divergence", kl_divergence),
-                         ("softmax", softmax), ("hinge", hinge),
-                         ("backprop", backprop),
-                         ("activations", activations))
+    a.name: (importlib.import_module(f".{a.name}", __name__).SUBMISSIONS
+             + independent.SUBMISSIONS.get(a.name, [])
+             + trivial.submissions(a.name))
+    for a in ASSIGNMENTS
 }
 
 
