@@ -286,13 +286,15 @@ def copied_table() -> str:
     classmate's graded run could leak them; else the wrong formula."""
     import numpy as np
 
-    from autograder.checks import softmax as checks
+    from autograder.checks import kit, softmax as checks
     from autograder.reference import softmax as ref
 
     rng = np.random.default_rng(1)  # the visible test's inputs
     X, W = rng.normal(size=(5, 3)), rng.normal(size=(3, 4))
     y = np.array([3, 0, 2, 1, 3])
-    rows = [checks._loss_inputs(14), (W, X, y), (np.zeros((3, 4)), X, y)]
+    with kit.within("softmax.softmax_loss_gradient"):  # its hidden inputs
+        hidden = checks._loss_inputs(14)
+    rows = [hidden, (W, X, y), (np.zeros((3, 4)), X, y)]
     table = [(W.tolist(), X.tolist(), ref.softmax_loss(W, X, y)[0],
               ref.softmax_loss(W, X, y)[1].tolist()) for W, X, y in rows]
     return f"""
