@@ -15,7 +15,7 @@ import time
 import pytest
 
 from catalogue import CATALOGUES, sample
-from catalogue.common import expected_failures
+from catalogue.common import expected_scores
 from coursekit import (build_submission, feedback_html, make_course,
                        max_scores, run_nbgrader, scores, submit)
 
@@ -67,9 +67,7 @@ def test_catalogue_scores_and_feedback(graded_class):
     full = max_scores(course, assignment)
     problems = []
     for sub in SAMPLE[assignment]:
-        fails = expected_failures(assignment, sub)
-        expected = {cell: 0.0 if cell in fails else points
-                    for cell, points in full.items()}
+        expected = expected_scores(assignment, sub, full)
         got = scores(course, assignment, sub.name)
         if got != expected:
             problems.append(f"{sub.name}: expected {expected}, got {got}")

@@ -57,6 +57,17 @@ def _expect_entries(got: np.ndarray, right: np.ndarray, x: np.ndarray, *,
                      "inputs must not overflow")
 
 
+def _expect_elementwise(func, reference, x: np.ndarray, args: tuple, *,
+                        name: str, what: str) -> None:
+    """``func(x, *args)`` keeps the shape of ``x`` and matches
+    ``reference`` entry by entry (extreme inputs: _expect_entries)."""
+    got = np.asarray(call(func, x, *args), dtype=np.float64)
+    if got.shape != x.shape:
+        fail(f"{name}(x) has shape {got.shape} for x of shape {x.shape}: "
+             "it must work elementwise.")
+    _expect_entries(got, reference(x, *args), x, what=what)
+
+
 @check
 def values(func, name: str) -> None:
     """NAME matches the reference on arrays of several shapes and at every
@@ -69,12 +80,8 @@ def values(func, name: str) -> None:
             expect_close(call(func, x, *args), ref_f(x, *args),
                          what=f"{name}(x){label}", shape_of="x",
                          context=f"x of shape {shape}")
-        got = np.asarray(call(func, EXTREMES, *args), dtype=np.float64)
-        if got.shape != EXTREMES.shape:
-            fail(f"{name}(x) has shape {got.shape} for x of shape "
-                 f"{EXTREMES.shape}: it must work elementwise.")
-        _expect_entries(got, ref_f(EXTREMES, *args), EXTREMES,
-                        what=f"{name}(x){label}")
+        _expect_elementwise(func, ref_f, EXTREMES, args, name=name,
+                            what=f"{name}(x){label}")
 
 
 @check
@@ -91,12 +98,8 @@ def derivative(func_grad, name: str) -> None:
                         factors=COMMON_FACTORS, shape_of="x",
                         of=f"{name}")
         extremes = EXTREMES[np.abs(EXTREMES) > KINK_MARGIN]
-        got = np.asarray(call(func_grad, extremes, *args), dtype=np.float64)
-        if got.shape != extremes.shape:
-            fail(f"{name}_grad(x) has shape {got.shape} for x of shape "
-                 f"{extremes.shape}: it must work elementwise.")
-        _expect_entries(got, ref_grad(extremes, *args), extremes,
-                        what=f"{name}_grad(x){label}")
+        _expect_elementwise(func_grad, ref_grad, extremes, args,
+                            name=f"{name}_grad", what=f"{name}_grad(x){label}")
         x0 = _x(11, ())
         expect_close(call(func_grad, x0, *args), ref_grad(x0, *args),
                      what=f"{name}_grad(x){label}", shape_of="x",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Callable
 
 import numpy as np
 
@@ -31,6 +32,10 @@ GRAD_PARTS = ("the loss", "dWh", "dWo")
 
 
 # -- mlp_forward -------------------------------------------------------------
+
+#: The gradients mlp_loss_and_grads returns after the loss, in order.
+GRADIENTS = ("dWh", "dWo")
+
 
 @check
 def mlp_forward_values(mlp_forward) -> None:
@@ -78,40 +83,39 @@ def _hidden_mistakes(Wh, Wo, X, Y):
              "output delta (yhat - y) * yhat * (1 - yhat) belongs.")]
 
 
+def _expect_weight_gradient(mlp_loss_and_grads, case: int, which: str,
+                            mistakes: Callable) -> None:
+    """``which`` ("dWh" or "dWo") matches central differences of the
+    loss and then the reference exactly, after the known ``mistakes``
+    (a function of the inputs giving (wrong array, hint) pairs)."""
+    part = GRADIENTS.index(which) + 1
+    args = Wh, Wo, X, Y = net_inputs(case)
+    got = outputs(mlp_loss_and_grads, ref.mlp_loss_and_grads, *args, n=3,
+                  strict=False)
+    expect_loss_varies(mlp_loss_and_grads, ref.mlp_loss_and_grads, args,
+                       (2.0 * Wh, Wo, X, Y), got[0], n=3)
+    hint = known_mistake(got[part], mistakes(*args))
+    if hint:
+        fail(hint)
+    expect_loss_gradient(got[part], ref.mlp_loss_and_grads, args,
+                         wrt=part - 1, part=part, what=which,
+                         factors=factor_hints(X.shape[0]))
+    parts = tuple(name if name == which else None
+                  for name in (None, *GRADIENTS))
+    expect_affordable(mlp_loss_and_grads, functools.partial(
+        cost_problem, parts=parts))
+
+
 @check
 def mlp_grad_Wo(mlp_loss_and_grads) -> None:
     """dWo matches central differences of the loss, and exactly."""
-    Wh, Wo, X, Y = net_inputs(3)
-    args = Wh, Wo, X, Y
-    loss, _, dWo = outputs(mlp_loss_and_grads, ref.mlp_loss_and_grads, *args,
-                           n=3, strict=False)
-    expect_loss_varies(mlp_loss_and_grads, ref.mlp_loss_and_grads, args,
-                       (2.0 * Wh, Wo, X, Y), loss, n=3)
-    hint = known_mistake(dWo, _output_mistakes(Wh, Wo, X, Y))
-    if hint:
-        fail(hint)
-    expect_loss_gradient(dWo, ref.mlp_loss_and_grads, args, wrt=1, part=2,
-                         what="dWo", factors=factor_hints(X.shape[0]))
-    expect_affordable(mlp_loss_and_grads, functools.partial(
-        cost_problem, parts=(None, None, "dWo")))
+    _expect_weight_gradient(mlp_loss_and_grads, 3, "dWo", _output_mistakes)
 
 
 @check
 def mlp_grad_Wh(mlp_loss_and_grads) -> None:
     """dWh matches central differences of the loss, and exactly."""
-    Wh, Wo, X, Y = net_inputs(4)
-    args = Wh, Wo, X, Y
-    loss, dWh, _ = outputs(mlp_loss_and_grads, ref.mlp_loss_and_grads, *args,
-                           n=3, strict=False)
-    expect_loss_varies(mlp_loss_and_grads, ref.mlp_loss_and_grads, args,
-                       (2.0 * Wh, Wo, X, Y), loss, n=3)
-    hint = known_mistake(dWh, _hidden_mistakes(Wh, Wo, X, Y))
-    if hint:
-        fail(hint)
-    expect_loss_gradient(dWh, ref.mlp_loss_and_grads, args, wrt=0, part=1,
-                         what="dWh", factors=factor_hints(X.shape[0]))
-    expect_affordable(mlp_loss_and_grads, functools.partial(
-        cost_problem, parts=(None, "dWh", None)))
+    _expect_weight_gradient(mlp_loss_and_grads, 4, "dWh", _hidden_mistakes)
 
 
 @check

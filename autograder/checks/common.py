@@ -83,6 +83,27 @@ def _quiet(func: Callable):
         yield
 
 
+def _report(name: str, exc: Exception) -> None:
+    """Fail with what the student's function ``name`` raised: the stub's
+    NotImplementedError, or any exception, named (a CheckFailed passes)."""
+    if isinstance(exc, CheckFailed):
+        raise exc
+    if isinstance(exc, NotImplementedError):
+        fail(f"{name} is not implemented yet (it raises "
+             "NotImplementedError).")
+    fail(f"{name} raised {type(exc).__name__}: {exc}")
+
+
+@contextlib.contextmanager
+def reported(name: str):
+    """Run a student's function ``name``: an exception becomes a
+    CheckFailed saying which function failed and how (_report)."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - report whatever went wrong
+        _report(name, exc)
+
+
 def call(func: Callable, *args, name: str | None = None,
          kwargs: Mapping[str, Any] | None = None,
          copy_args: bool = True) -> Any:
@@ -95,18 +116,10 @@ def call(func: Callable, *args, name: str | None = None,
     """
     name = name or getattr(func, "__name__", "the function")
     kwargs = dict(kwargs or {})
-    try:
-        with np.errstate(all="ignore"), _quiet(func):
-            result = func(*(copies(args) if copy_args else args), **kwargs)
-        _log_call(name, args, result)
-        return result
-    except NotImplementedError:
-        fail(f"{name} is not implemented yet (it raises "
-             "NotImplementedError).")
-    except CheckFailed:
-        raise
-    except Exception as exc:  # noqa: BLE001 - report whatever went wrong
-        fail(f"{name} raised {type(exc).__name__}: {exc}")
+    with reported(name), np.errstate(all="ignore"), _quiet(func):
+        result = func(*(copies(args) if copy_args else args), **kwargs)
+    _log_call(name, args, result)
+    return result
 
 
 #: Steps (autograder.numerics.cost: lines run, Python and built-in calls) per
@@ -225,13 +238,8 @@ def expect_affordable(func: Callable,
             budget = STEPS_PER_PARAMETER * parameters + BASE_STEPS
             result, steps, status = cost.measure(func, copies(args), {},
                                                  budget)
-    except NotImplementedError:
-        fail(f"{name} is not implemented yet (it raises "
-             "NotImplementedError).")
-    except CheckFailed:
-        raise
     except Exception as exc:  # noqa: BLE001 - report whatever went wrong
-        fail(f"{name} raised {type(exc).__name__}: {exc}")
+        _report(name, exc)
     if status == "over":
         _over_budget(name, parameters,
                      f"took more than {budget:,} Python steps")

@@ -13,9 +13,10 @@ from ..numerics.gradcheck import away_from
 from ..reference import hinge as ref
 from .common import (NUMERIC_RTOL, CostProblem, call, expect_affordable,
                      expect_close, expect_real_partner, expect_scalar, fail)
-from .kit import (check, expect_loss, expect_loss_gradient,
-                  expect_loss_varies, expect_own_gradients,
-                  inputs_unmodified, outputs, probe, single_sample)
+from .kit import (check, correct_class_probe, expect_loss,
+                  expect_loss_gradient, expect_loss_varies,
+                  expect_own_gradients, inputs_unmodified, outputs,
+                  single_sample)
 from .kit import rng as _rng
 
 SEED = 20261205
@@ -73,6 +74,14 @@ def regression_inputs(offset: int, N: int = 6, C: int = 3,
     return S, S - R
 
 
+def _expect_part_at_scale(func, reference, args: tuple, part: int, *,
+                          what: str) -> None:
+    """Part ``part`` (0: the loss, strictly a float) of ``func(*args)``,
+    inputs of size ~1e4, against the reference's (_expect_at_scale)."""
+    got = outputs(func, reference, *args, strict=part == 0)[part]
+    _expect_at_scale(got, reference(*args)[part], what=what)
+
+
 def _expect_at_scale(got, right, *, what: str) -> None:
     """A value at scores of size ~1e4, where the mathematical result is
     finite: no overflow, no lost precision."""
@@ -101,15 +110,13 @@ def svm_loss_value(svm_loss) -> None:
         expect_real_partner(dW, right_dW, what="dW", function="svm_loss",
                             paid="the loss's test")
     W, X, y = svm_inputs(8, w_scale=LARGE)
-    _expect_at_scale(outputs(svm_loss, ref.svm_loss, W, X, y)[0],
-                     ref.svm_loss(W, X, y)[0], what="the loss")
+    _expect_part_at_scale(svm_loss, ref.svm_loss, (W, X, y), 0,
+                          what="the loss")
 
 
 def _svm_probe(svm_loss) -> str | None:
     """Diagnosis of dW on one sample, where its class column stands out."""
-    args = svm_inputs(3, N=1)
-    return probe(svm_loss, ref.svm_loss, args, what="dW",
-                 column_labels={int(args[2][0]): "the correct-class column"})
+    return correct_class_probe(svm_loss, ref.svm_loss, svm_inputs(3, N=1))
 
 
 @check
@@ -133,9 +140,7 @@ def svm_loss_gradient(svm_loss) -> None:
                          what="dW with delta=0.5",
                          factors=factor_hints(X.shape[0]))
     W, X, y = svm_inputs(9, w_scale=LARGE)
-    _expect_at_scale(outputs(svm_loss, ref.svm_loss, W, X, y,
-                             strict=False)[1],
-                     ref.svm_loss(W, X, y)[1], what="dW")
+    _expect_part_at_scale(svm_loss, ref.svm_loss, (W, X, y), 1, what="dW")
     expect_affordable(svm_loss, svm_cost_problem)
 
 
@@ -172,9 +177,8 @@ def multilabel_value(multilabel_hinge_loss) -> None:
                 *multilabel_inputs(10), factors=factor_hints(7),
                 context="L = (1/N) sum_i sum_j max(0, 1 - Y_ij S_ij)")
     W, X, Y = multilabel_inputs(15, w_scale=LARGE)
-    _expect_at_scale(outputs(multilabel_hinge_loss, ref.multilabel_hinge_loss,
-                             W, X, Y)[0],
-                     ref.multilabel_hinge_loss(W, X, Y)[0], what="the loss")
+    _expect_part_at_scale(multilabel_hinge_loss, ref.multilabel_hinge_loss,
+                          (W, X, Y), 0, what="the loss")
 
 
 @check
@@ -188,9 +192,8 @@ def multilabel_gradient(multilabel_hinge_loss) -> None:
     expect_loss_gradient(dW, ref.multilabel_hinge_loss, args, what="dW",
                          factors=factor_hints(X.shape[0]))
     W, X, Y = multilabel_inputs(16, w_scale=LARGE)
-    _expect_at_scale(outputs(multilabel_hinge_loss, ref.multilabel_hinge_loss,
-                             W, X, Y, strict=False)[1],
-                     ref.multilabel_hinge_loss(W, X, Y)[1], what="dW")
+    _expect_part_at_scale(multilabel_hinge_loss, ref.multilabel_hinge_loss,
+                          (W, X, Y), 1, what="dW")
     expect_affordable(multilabel_hinge_loss, multilabel_cost_problem)
 
 
@@ -206,29 +209,32 @@ def multilabel_cost_problem(shrink: int = 1) -> CostProblem:
 
 # -- regression_loss ---------------------------------------------------------
 
+def _regression_args(offset: int, q: int, scale: float = 1.0) -> tuple:
+    """(S, Y), with q only where it is not the default 2: both ways of
+    calling regression_loss are checked."""
+    S, Y = regression_inputs(offset, scale=scale)
+    return (S, Y) if q == 2 else (S, Y, q)
+
+
 @check
 def regression_value(regression_loss) -> None:
     """Mean over samples of sum_j |S_ij - Y_ij|^q, for q = 2 and q = 1."""
     for offset, q in ((20, 2), (21, 1)):
-        S, Y = regression_inputs(offset)
-        args = (S, Y) if q == 2 else (S, Y, 1)
+        args = _regression_args(offset, q)
         expect_loss(regression_loss, ref.regression_loss, *args,
-                    grads=("dS",), factors=factor_hints(S.shape[0]),
+                    grads=("dS",), factors=factor_hints(len(args[0])),
                     context=f"q={q}")
-        S, Y = regression_inputs(offset + 4, scale=1e4)
-        args = (S, Y) if q == 2 else (S, Y, 1)
-        _expect_at_scale(outputs(regression_loss, ref.regression_loss,
-                                 *args)[0],
-                         ref.regression_loss(S, Y, q)[0],
-                         what=f"the loss for q={q}")
+        _expect_part_at_scale(regression_loss, ref.regression_loss,
+                              _regression_args(offset + 4, q, scale=1e4), 0,
+                              what=f"the loss for q={q}")
 
 
 @check
 def regression_gradient(regression_loss) -> None:
     """dS matches central differences away from kinks, and exactly."""
     for offset, q in ((22, 2), (23, 1)):
-        S, Y = regression_inputs(offset)
-        args = (S, Y) if q == 2 else (S, Y, 1)
+        args = _regression_args(offset, q)
+        S, Y = args[:2]
         loss, dS = outputs(regression_loss, ref.regression_loss, *args,
                            strict=False)
         expect_loss_varies(regression_loss, ref.regression_loss, (S, Y, q),
@@ -236,11 +242,9 @@ def regression_gradient(regression_loss) -> None:
         expect_loss_gradient(dS, ref.regression_loss, (S, Y, q),
                              what=f"dS for q={q}",
                              factors=factor_hints(S.shape[0]))
-        S, Y = regression_inputs(offset + 4, scale=1e4)
-        args = (S, Y) if q == 2 else (S, Y, 1)
-        _expect_at_scale(outputs(regression_loss, ref.regression_loss, *args,
-                                 strict=False)[1],
-                         ref.regression_loss(S, Y, q)[1], what=f"dS for q={q}")
+        _expect_part_at_scale(regression_loss, ref.regression_loss,
+                              _regression_args(offset + 4, q, scale=1e4), 1,
+                              what=f"dS for q={q}")
 
 
 # -- zero_one_loss -----------------------------------------------------------

@@ -199,6 +199,14 @@ def probe(func: Callable, reference: Callable, args: tuple, *, what: str,
                     rtol=NUMERIC_RTOL, **diagnose_kwargs)
 
 
+def correct_class_probe(func: Callable, reference: Callable,
+                        args: tuple) -> str | None:
+    """:func:`probe` of dW on ``args`` = (W, X, y) of one sample, where
+    the correct class's column of dW is named in the diagnosis."""
+    return probe(func, reference, args, what="dW",
+                 column_labels={int(args[2][0]): "the correct-class column"})
+
+
 def single_sample(message: str | None, probe_message: Callable[[], Any],
                   vague: str = "dW is wrong in") -> str | None:
     """``message`` with the probe's diagnosis on a single sample added

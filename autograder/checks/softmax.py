@@ -15,8 +15,9 @@ from ..reference import softmax as ref
 from .common import (NUMERIC_RTOL, CostProblem, call, expect_affordable,
                      expect_close, expect_exact_gradient, expect_right,
                      expect_scalar, expect_stable, fail)
-from .kit import (check, expect_loss, expect_loss_varies, inputs_unmodified,
-                  outputs, probe, rng, single_sample)
+from .kit import (check, correct_class_probe, expect_loss,
+                  expect_loss_varies, inputs_unmodified, outputs, rng,
+                  single_sample)
 
 SEED = 20261128
 
@@ -181,10 +182,9 @@ def softmax_loss_value(softmax_loss) -> None:
 
 
 def _single_sample(softmax_loss) -> str | None:
-    """Diagnosis of dW on one sample, where class columns are told apart."""
-    args = _loss_inputs(13, N=1)
-    return probe(softmax_loss, ref.softmax_loss, args, what="dW",
-                 column_labels={int(args[2][0]): "the correct-class column"})
+    """Diagnosis of dW on one sample, where its class column stands out."""
+    return correct_class_probe(softmax_loss, ref.softmax_loss,
+                               _loss_inputs(13, N=1))
 
 
 @check

@@ -51,3 +51,12 @@ def expected_failures(assignment: str, sub: Submission) -> frozenset[str]:
 
     results = run_submission(assignment, sub.answers, sub.base)
     return sub.fails | {c for c in sub.may_fail if results.get(c)}
+
+
+def expected_scores(assignment: str, sub: Submission,
+                    full: dict[str, float]) -> dict[str, float]:
+    """grade cell -> the score ``sub`` must get, given every cell's
+    ``full`` points: 0 in the cells it must fail."""
+    fails = expected_failures(assignment, sub)
+    return {cell: 0.0 if cell in fails else points
+            for cell, points in full.items()}
