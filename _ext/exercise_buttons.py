@@ -6,10 +6,14 @@ Colab. A chapter page book/NAME has an exercise when
 exercises/NAME/NAME.ipynb exists. Configuration (in _config.yml, under
 sphinx.config):
 
-    exercise_repository_url  https://github.com/ORG/REPO; the environment
-                             variable GITHUB_REPOSITORY (set in GitHub
-                             Actions) overrides ORG/REPO
+    exercise_repository_url  https://github.com/ORG/REPO, for local builds
+                             and other hosts
     exercise_branch          branch the launch links open (default main)
+
+The build of the published book passes the repository it builds instead
+(.github/workflows/book.yml): the environment variables
+EXERCISE_REPOSITORY (ORG/REPO) and EXERCISE_BRANCH override the two, so
+that a fork's book opens the fork's exercises without an edit.
     exercise_binderhub_url   e.g. https://mybinder.org ("" hides it)
     exercise_jupyterhub_url  your hub's address ("" hides it)
     exercise_colab_url       e.g. https://colab.research.google.com
@@ -38,25 +42,30 @@ def exercise_for(app, pagename: str) -> str | None:
 def repository(app) -> tuple[str, str]:
     """(https URL of the repository, ORG/REPO)."""
     url = app.config.exercise_repository_url.rstrip("/")
-    slug = os.environ.get("GITHUB_REPOSITORY") or "/".join(
+    slug = os.environ.get("EXERCISE_REPOSITORY") or "/".join(
         url.split("/")[-2:])
     return f"https://github.com/{slug}", slug
+
+
+def branch(app) -> str:
+    """The branch the launch links open."""
+    return os.environ.get("EXERCISE_BRANCH") or app.config.exercise_branch
 
 
 def launch_links(app, name: str) -> list[dict]:
     """Header buttons that open exercises/NAME/NAME.ipynb remotely."""
     cfg = app.config
     url, slug = repository(app)
-    branch = cfg.exercise_branch
+    ref = branch(app)
     path = f"exercises/{name}/{name}.ipynb"
     repo_dir = slug.split("/")[-1]
     links = []
     if cfg.exercise_binderhub_url:
         links.append(("Binder", "fas fa-rocket",
                       f"{cfg.exercise_binderhub_url.rstrip('/')}/v2/gh/"
-                      f"{slug}/{branch}?urlpath={quote('lab/tree/' + path)}"))
+                      f"{slug}/{ref}?urlpath={quote('lab/tree/' + path)}"))
     if cfg.exercise_jupyterhub_url:
-        query = urlencode({"repo": url, "branch": branch,
+        query = urlencode({"repo": url, "branch": ref,
                            "urlpath": f"lab/tree/{repo_dir}/{path}"})
         links.append(("JupyterHub", "fas fa-server",
                       f"{cfg.exercise_jupyterhub_url.rstrip('/')}"
@@ -64,7 +73,7 @@ def launch_links(app, name: str) -> list[dict]:
     if cfg.exercise_colab_url:
         links.append(("Colab", "fas fa-infinity",
                       f"{cfg.exercise_colab_url.rstrip('/')}/github/"
-                      f"{slug}/blob/{branch}/{path}"))
+                      f"{slug}/blob/{ref}/{path}"))
     return [{"type": "link", "url": target, "text": label, "icon": icon,
              "tooltip": f"Open the exercise notebook on {label}",
              "label": f"exercise-{label.lower()}-button"}
