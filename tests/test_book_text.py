@@ -37,6 +37,13 @@ FORBIDDEN = [
      "is K; L is the loss"),
     (r"\\mathbf\{g\}\s*=\s*\\nabla", "g is an activation function"),
     (r"\bq_t\b", "a mixture's weight is \\lambda; t is a +-1 label"),
+    (r"\\mu_\{?i", "a hinge term's argument is \\gamma_{ij}; \\mu is a "
+     "Gaussian's mean"),
+    (r"multiplier \$\\mu", "a Lagrange multiplier is \\nu"),
+    (r"(?<![A-Za-z\\])y_\{i[c0]|\\hat y_\{", "the entries of the targets "
+     "Y and outputs \\hat Y are Y_{ic}, \\hat Y_{ic}; y is a label"),
+    (r"\|a - b\|", "the relative error compares a and \\tilde a; b is a "
+     "log's base"),
 ]
 
 
@@ -135,7 +142,9 @@ def test_the_forbidden_patterns_catch_the_old_notation():
     old = [r"$\Delta^o$", r"$\theta + h$", r"$\varepsilon = 2^{-52}$",
            r"$y\, f(\mathbf{x})$", r"$t = y f$", r"$s(z_i)$",
            r"$z_i = \mathbf{w} \cdot \mathbf{x}_i$", r"C = X W_2",
-           "$L$ layers", r"$\mathbf{g} = \nabla L$", "$q_t$"]
+           "$L$ layers", r"$\mathbf{g} = \nabla L$", "$q_t$",
+           r"$\mu_{ij}$", r"multiplier $\mu$", r"$y_{ic}$",
+           r"$|a - b| / (|a| + |b|)$"]
     for (pattern, _), text in zip(FORBIDDEN, old):
         assert re.search(pattern, text), (pattern, text)
     table = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
