@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COPY = ["book", "_ext", "exercises", "_config.yml", "_toc.yml"]
+COPY = ["book", "_ext", "_static", "exercises", "_config.yml", "_toc.yml"]
 
 
 def build(src: Path) -> tuple[float, list[str]]:
