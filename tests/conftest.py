@@ -44,7 +44,10 @@ BY_ASSIGNMENT = ("tests/test_autograde.py", "tests/test_grade_catalogue.py",
                  "tests/test_check_robustness.py")
 #: Modules that use the book build: one work unit, so that one worker
 #: builds the book while the other goes on with the rest.
-BOOK = ("tests/test_book.py", "tests/test_browser.py")
+BOOK = ("tests/test_book.py", "tests/test_browser.py", "tests/test_demos.py",
+        "tests/test_demo_playground.py", "tests/test_demo_regression.py",
+        "tests/test_demo_softmax.py", "tests/test_demo_losses.py",
+        "tests/test_demo_activations.py")
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -104,6 +107,9 @@ E2E = {
     "tests/test_report.py": (),
     "tests/test_book.py": ("book",),
     "tests/test_browser.py": ("browser", "book"),
+    **{f"tests/test_{name}.py": ("browser", "book") for name in (
+        "demos", "demo_playground", "demo_regression", "demo_softmax",
+        "demo_losses", "demo_activations")},
     "tests/test_cheating.py": ("sandbox",),
     "tests/test_course_copy.py": ("sandbox",),
     "tests/test_grade_catalogue.py": ("sandbox",),
