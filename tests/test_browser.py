@@ -1,7 +1,7 @@
 """Every page of the built book in a real browser, with no network.
 
 _build/html is served on localhost and opened in headless Chromium
-(Debian's `chromium`; .ci/run installs it). Any request to another host is
+(Debian's `chromium`; make test installs it). Any request to another host is
 blocked and counted. For each page: math typeset (no raw TeX left), every
 image loaded, every internal link and anchor resolves, no JavaScript
 errors, headings in order, images with alt text, readable contrast. A
@@ -9,30 +9,16 @@ screenshot of each page goes to _build/screenshots/ for review.
 """
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import shutil
-import threading
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
 
-from coursekit import ROOT
+from bookserver import (CHROMIUM, HTML, LAUNCH_ARGS, NO_CHROMIUM, SHOTS,
+                        serve)
 
-HTML = ROOT / "_build" / "html"
-SHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = (shutil.which("chromium") or shutil.which("chromium-browser")
-            or shutil.which("google-chrome"))
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",
-               "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync"]
-
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="Chromium is not installed: `apt-get install chromium` "
-    "(.ci/run does) to run the browser tests")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 # Facts about one page, gathered in the browser once MathJax is done.
 PAGE_FACTS_JS = r"""
@@ -96,20 +82,11 @@ async () => {
 """
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep pytest's output clean
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(book_build):
     assert book_build.returncode == 0, "the book did not build"
-    handler = functools.partial(QuietHandler, directory=str(HTML))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serve() as base:
+        yield base
 
 
 def html_pages() -> list[str]:
@@ -273,37 +250,30 @@ def feedback_visit(tmp_path_factory):
            build_submission("softmax", {}, base="stub"))
     run_nbgrader(course, "autograde", "softmax", "--force")
     [path] = feedback.build("softmax", course)
-    handler = functools.partial(QuietHandler, directory=str(path.parent))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    origin = f"http://127.0.0.1:{httpd.server_address[1]}"
     blocked: list[str] = []
     errors: list[str] = []
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM,
-                                         args=LAUNCH_ARGS)
-            context = browser.new_context()
+    with serve(path.parent) as origin, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                     args=LAUNCH_ARGS)
+        context = browser.new_context()
 
-            def block(route):
-                blocked.append(route.request.url)
-                route.abort()
+        def block(route):
+            blocked.append(route.request.url)
+            route.abort()
 
-            # every request but those to the page's own server
-            context.route(re.compile(f"^(?!{re.escape(origin)}/)"), block)
-            page = context.new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("console", lambda msg: errors.append(msg.text)
-                    if msg.type in ("error", "warning") else None)
-            page.goto(f"{origin}/{path.name}", wait_until="load")
-            facts = page.evaluate(PAGE_FACTS_JS)
-            facts["containers"] = page.locator("mjx-container").count()
-            facts["texErrors"] = page.locator("mjx-container [data-mjx-"
-                                              "error], merror").count()
-            facts["text"] = page.inner_text("main")
-            browser.close()
-    finally:
-        httpd.shutdown()
+        # every request but those to the page's own server
+        context.route(re.compile(f"^(?!{re.escape(origin)}/)"), block)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text)
+                if msg.type in ("error", "warning") else None)
+        page.goto(f"{origin}/{path.name}", wait_until="load")
+        facts = page.evaluate(PAGE_FACTS_JS)
+        facts["containers"] = page.locator("mjx-container").count()
+        facts["texErrors"] = page.locator("mjx-container [data-mjx-"
+                                          "error], merror").count()
+        facts["text"] = page.inner_text("main")
+        browser.close()
     return {"facts": facts, "errors": errors, "blocked": blocked}
 
 
