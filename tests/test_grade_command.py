@@ -32,7 +32,7 @@ CELL_TIMEOUT = 10
 pytestmark = pytest.mark.skipif(
     bwrap_path() is None,
     reason="bubblewrap is not installed (apt-get install bubblewrap; "
-    ".ci/run does)")
+    "make test does as root)")
 
 
 def code(answer: str) -> dict:
