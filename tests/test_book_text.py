@@ -44,6 +44,8 @@ FORBIDDEN = [
      "Y and outputs \\hat Y are Y_{ic}, \\hat Y_{ic}; y is a label"),
     (r"\|a - b\|", "the relative error compares a and \\tilde a; b is a "
      "log's base"),
+    (r"lead \$?[dg]\b", "the lead of the correct score is the margin m; "
+     "g is an activation function, d a per-sample loss"),
 ]
 
 
@@ -144,7 +146,7 @@ def test_the_forbidden_patterns_catch_the_old_notation():
            r"$z_i = \mathbf{w} \cdot \mathbf{x}_i$", r"C = X W_2",
            "$L$ layers", r"$\mathbf{g} = \nabla L$", "$q_t$",
            r"$\mu_{ij}$", r"multiplier $\mu$", r"$y_{ic}$",
-           r"$|a - b| / (|a| + |b|)$"]
+           r"$|a - b| / (|a| + |b|)$", "the lead $g$"]
     for (pattern, _), text in zip(FORBIDDEN, old):
         assert re.search(pattern, text), (pattern, text)
     table = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
