@@ -18,6 +18,7 @@ compared with NumPy's.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -88,11 +89,15 @@ def fixtures(seed: int = SEED) -> dict:
 
 
 def write_fixtures(app, exception):
-    """_build/html/_static/demos/fixtures.js, after a successful build."""
+    """_build/html/_static/demos/fixtures.js, after a successful build,
+    next to a fresh copy of _static/demos (Sphinx copies static files
+    only when some page is rebuilt: a change to a demo's script alone
+    would otherwise leave the old one in the build)."""
     if exception is not None or app.builder.format != "html":
         return
     out = Path(app.outdir) / "_static" / "demos"
-    out.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(Path(app.confdir) / "_static" / "demos", out,
+                    dirs_exist_ok=True)
     text = json.dumps(fixtures(), separators=(",", ":"))
     (out / "fixtures.js").write_text(
         f"window.LossLabFixtures = {text};\n", encoding="utf-8")
