@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from bookserver import CHROMIUM, HTML, NO_CHROMIUM, browser, serve  # noqa: E402
+from bookserver import (CHROMIUM, HTML, NO_CHROMIUM,  # noqa: E402
+                        browser, serve)
 
 TARGET = 60.0
 PAGE = "book/playground.html"
@@ -84,10 +85,14 @@ def main() -> None:
                   f"in {r['seconds']:.2f} s = {rate:.1f} steps/s "
                   f"({r['train']} training samples, boundary on a "
                   f"{r['grid']}x{r['grid']} grid redrawn after each of "
-                  f"the {r['draws']} steps, one step every {1000 / rate:.2f} ms)")
+                  f"the {r['draws']} steps, one step every "
+                  f"{1000 / rate:.2f} ms)")
         page.click("#pg-reset")
-        ms = page.evaluate("""() => { const t0 = performance.now();
-            playgroundApi.run(300); return (performance.now() - t0) / 300; }""")
+        ms = page.evaluate("""() => {
+            const t0 = performance.now();
+            playgroundApi.run(300);
+            return (performance.now() - t0) / 300;
+        }""")
         print(f"  compute bound (300 steps in one go, no frames): "
               f"{ms:.2f} ms a step and its boundary = {1000 / ms:.0f} "
               "steps/s")

@@ -22,7 +22,8 @@
 
   const $ = (id) => document.getElementById(id);
   const ui = {
-    dataset: $("pg-dataset"), noise: $("pg-noise"), noiseOut: $("pg-noise-value"),
+    dataset: $("pg-dataset"), noise: $("pg-noise"),
+    noiseOut: $("pg-noise-value"),
     train: $("pg-train"), trainOut: $("pg-train-value"),
     layers: $("pg-layers"), units: $("pg-units"), act: $("pg-act"),
     loss: $("pg-loss"), lr: $("pg-lr"), speed: $("pg-speed"),
@@ -246,7 +247,8 @@
     ctx.fillStyle = "#222";
     ctx.fillText("x\u2081", colX(0), rowY(0, 0) - 10);
     ctx.fillText("x\u2082", colX(0), rowY(0, 1) + 18);
-    ctx.fillText("\u0177", colX(sizes.length - 1), rowY(sizes.length - 1, 0) - 10);
+    const last = sizes.length - 1;
+    ctx.fillText("\u0177", colX(last), rowY(last, 0) - 10);
   }
 
   function drawAll() {
@@ -329,8 +331,14 @@
   const fixed = (input, out) => {
     out.textContent = Number(input.value).toFixed(2);
   };
-  ui.noise.addEventListener("input", () => { fixed(ui.noise, ui.noiseOut); reset(); });
-  ui.train.addEventListener("input", () => { fixed(ui.train, ui.trainOut); reset(); });
+  ui.noise.addEventListener("input", () => {
+    fixed(ui.noise, ui.noiseOut);
+    reset();
+  });
+  ui.train.addEventListener("input", () => {
+    fixed(ui.train, ui.trainOut);
+    reset();
+  });
   for (const el of [ui.dataset, ui.layers, ui.units, ui.act, ui.loss]) {
     el.addEventListener("change", reset);
   }
