@@ -178,8 +178,21 @@
     ctx.fillText("0", pad, h - pad + 16);
     ctx.textAlign = "right";
     ctx.fillText(String(n), w - 8, h - pad + 16);
-    ctx.fillText(`1e${hi.toFixed(1)}`, pad - 3, v(hi) + 4);
-    ctx.fillText(`1e${lo.toFixed(1)}`, pad - 3, v(lo) + 4);
+    // decades as grid lines, or the two ends if no decade is in range
+    const decades = [];
+    for (let k = Math.ceil(lo); k <= Math.floor(hi); k++) decades.push(k);
+    const marks = decades.length ? decades : [lo, hi];
+    const every10 = Math.max(1, Math.ceil(marks.length / 5));
+    ctx.strokeStyle = "#e5e5e5";
+    marks.forEach((k, i) => {
+      if (i % every10) return;
+      ctx.beginPath();
+      ctx.moveTo(pad, v(k)); ctx.lineTo(w - 8, v(k));
+      ctx.stroke();
+      const text = Number.isInteger(k) ? `1e${k}`
+        : Math.pow(10, k).toPrecision(2);
+      ctx.fillText(text, pad - 3, v(k) + 4);
+    });
     ctx.strokeStyle = "#0d47a1";
     ctx.lineWidth = 2;
     ctx.beginPath();
