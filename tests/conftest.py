@@ -195,3 +195,21 @@ def pytest_terminal_summary(terminalreporter):
         return
     terminalreporter.write_line(
         skipped_parts(terminalreporter.stats.get("skipped", [])))
+
+
+@pytest.fixture(scope="module")
+def site(book_build):
+    """(base URL, bookserver.Browser) on the built book, one per test
+    module (the demo tests)."""
+    from bookserver import SHOTS, browser, serve
+
+    assert book_build.returncode == 0, "the book did not build"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with serve() as base, browser(base) as b:
+        yield base, b
+
+
+@pytest.fixture(scope="module")
+def session(site):
+    """The Browser of ``site`` alone."""
+    return site[1]

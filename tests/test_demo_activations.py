@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from autograder.reference import activations as act
-from bookserver import CHROMIUM, NO_CHROMIUM, SHOTS, browser, serve
+from bookserver import CHROMIUM, NO_CHROMIUM, SHOTS
+from demo_page import LABELS_JS, NARROW_JS, close
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
-RTOL = 1e-9
 PAGE = "book/activations.html"
 DEMO = "#demo-activations"
 NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus",
@@ -21,19 +21,6 @@ REFERENCE = {name: (getattr(act, name), getattr(act, f"{name}_grad"))
              for name in NAMES}
 #: the explorer's cut (activation_explorer.js) and its sampling grid
 SATURATED, SAMPLES = 0.05, 800
-
-
-def close(got, want, rtol=RTOL):
-    np.testing.assert_allclose(np.asarray(got, dtype=float),
-                               np.asarray(want, dtype=float), rtol=rtol,
-                               atol=rtol * 1e-3)
-
-
-@pytest.fixture(scope="module")
-def site(book_build):
-    assert book_build.returncode == 0, "the book did not build"
-    with serve() as base, browser(base) as b:
-        yield base, b
 
 
 @pytest.fixture
@@ -163,32 +150,10 @@ def test_screenshots_before_and_after(page):
     demo.screenshot(path=str(SHOTS / "demo-activations-after.png"))
 
 
-LABELS_JS = """(sel) => [...document.querySelectorAll(
-    `${sel} input, ${sel} select, ${sel} button, ${sel} [tabindex]`)]
-  .filter((el) => {
-    const name = el.getAttribute('aria-label') ||
-      (el.labels && [...el.labels].map((l) => l.textContent).join('')) ||
-      (el.tagName === 'BUTTON' ? el.textContent : '');
-    return !name.trim();
-  }).map((el) => el.outerHTML.slice(0, 80))"""
-
-
 def test_every_control_is_labelled(page):
     assert page.evaluate(LABELS_JS, DEMO) == []
     assert page.locator(f"{DEMO} input, {DEMO} select").count() == 5
     assert page.get_attribute("#act-plot", "role") == "img"
-
-
-NARROW_JS = """(sel) => {
-    const d = document.querySelector(sel);
-    const r = d.getBoundingClientRect();
-    const inner = [...d.querySelectorAll('*')].map(
-        (e) => e.getBoundingClientRect().right);
-    return {left: r.left, right: r.right, scroll: d.scrollWidth,
-            client: d.clientWidth, inner: Math.max(...inner),
-            width: document.documentElement.clientWidth,
-            page: document.documentElement.scrollWidth};
-}"""
 
 
 def test_readable_at_390_pixels(page):

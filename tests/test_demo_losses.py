@@ -10,21 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bookserver import CHROMIUM, NO_CHROMIUM, SHOTS, browser, serve
+from bookserver import CHROMIUM, NO_CHROMIUM, SHOTS
+from demo_page import close
 from demo_reference import softmax_loss, svm_loss
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
-RTOL = 1e-9
 PAGE = "book/hinge.html"
 C = 3
-
-
-@pytest.fixture(scope="module")
-def session(book_build):
-    assert book_build.returncode == 0, "the book did not build"
-    with serve() as base, browser(base) as b:
-        yield b
 
 
 @pytest.fixture
@@ -33,12 +26,6 @@ def page(session):
     page.locator("#demo-losses").wait_for(state="visible")
     yield page
     page.close()
-
-
-def close(got, want, rtol=RTOL):
-    np.testing.assert_allclose(np.asarray(got, dtype=float),
-                               np.asarray(want, dtype=float), rtol=rtol,
-                               atol=rtol * 1e-3)
 
 
 def rounded(value: float) -> str:

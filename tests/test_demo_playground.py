@@ -8,14 +8,13 @@ screenshots of the demo before and after training."""
 from __future__ import annotations
 
 import functools
-import importlib.util
 
 import numpy as np
 import pytest
 
 import demo_reference as ref
-from bookserver import CHROMIUM, NO_CHROMIUM, SHOTS, browser, serve
-from coursekit import ROOT
+from bookserver import CHROMIUM, NO_CHROMIUM, SHOTS
+from demo_page import demos
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
@@ -27,10 +26,6 @@ STEPS = 50
 
 @functools.lru_cache(maxsize=1)
 def fixtures() -> dict:
-    spec = importlib.util.spec_from_file_location(
-        "demos", ROOT / "_ext" / "demos.py")
-    demos = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demos)
     return demos.fixtures()
 
 
@@ -59,14 +54,6 @@ def numpy_losses(cfg: dict, steps: int):
 
 def close(got, want, rtol=RTOL):
     np.testing.assert_allclose(float(got), float(want), rtol=rtol, atol=0)
-
-
-@pytest.fixture(scope="module")
-def site(book_build):
-    assert book_build.returncode == 0, "the book did not build"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with serve() as base, browser(base) as b:
-        yield base, b
 
 
 @pytest.fixture

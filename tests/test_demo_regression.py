@@ -6,41 +6,21 @@ the form, the mouse and the keyboard) and the numbers the page shows
 (tests/demo_reference.py on autograder/reference)."""
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pytest
 
 import demo_reference as ref
-from bookserver import CHROMIUM, NO_CHROMIUM, SHOTS, browser, serve
-from coursekit import ROOT
+from bookserver import CHROMIUM, NO_CHROMIUM, SHOTS
+from demo_page import LABELS_JS, NARROW_JS, close, demos
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
-spec = importlib.util.spec_from_file_location("demos", ROOT / "_ext" /
-                                              "demos.py")
-demos = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(demos)
 
-RTOL = 1e-9
 PAGE = "book/backprop.html"
 DEMO = "#demo-regression"
 FIXTURES = demos.fixtures()["regression"]
 # the fit canvas's drawing: its size and the data window (regression.js)
 FIT_W, FIT_H, PAD, LO, HI = 480, 300, 30, -1.25, 1.25
-
-
-def close(got, want, rtol=RTOL):
-    np.testing.assert_allclose(np.asarray(got, dtype=float),
-                               np.asarray(want, dtype=float), rtol=rtol,
-                               atol=rtol * 1e-3)
-
-
-@pytest.fixture(scope="module")
-def site(book_build):
-    assert book_build.returncode == 0, "the book did not build"
-    with serve() as base, browser(base) as b:
-        yield base, b
 
 
 @pytest.fixture
@@ -212,27 +192,6 @@ def test_start_and_pause_and_a_bad_learning_rate(page):
     page.click("#reg-step")
     assert shown(page)[0] == steps, "no step with a negative rate"
     assert "positive" in page.text_content("#reg-status")
-
-
-LABELS_JS = """(sel) => [...document.querySelectorAll(
-    `${sel} input, ${sel} select, ${sel} button, ${sel} [tabindex]`)]
-  .filter((el) => {
-    const name = el.getAttribute('aria-label') ||
-      (el.labels && [...el.labels].map((l) => l.textContent).join('')) ||
-      (el.tagName === 'BUTTON' ? el.textContent : '');
-    return !name.trim();
-  }).map((el) => el.outerHTML.slice(0, 80))"""
-
-
-NARROW_JS = """(sel) => {
-    const d = document.querySelector(sel);
-    const r = d.getBoundingClientRect();
-    const inner = [...d.querySelectorAll('*')].map(
-        (e) => e.getBoundingClientRect().right);
-    return {left: r.left, right: r.right, scroll: d.scrollWidth,
-            client: d.clientWidth, inner: Math.max(...inner),
-            width: document.documentElement.clientWidth};
-}"""
 
 
 def test_every_control_is_labelled(page):

@@ -11,23 +11,16 @@ import pytest
 
 from autograder.reference.entropy import entropy
 from autograder.reference.softmax import softmax
-from bookserver import CHROMIUM, NO_CHROMIUM, SHOTS, browser, serve
+from bookserver import CHROMIUM, NO_CHROMIUM, SHOTS
+from demo_page import close
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
-RTOL = 1e-9
 PAGE = "book/softmax.html"
 #: The chapter's beta table for s = (1, 1.1) (book/softmax.md asserts the
 #: same numbers; the slides truncate some of them, see its note).
 TABLE = {1: (0.475, 0.525), 2: (0.450, 0.550), 5: (0.378, 0.622),
          100: (4.54e-5, 0.99995)}
-
-
-@pytest.fixture(scope="module")
-def session(book_build):
-    assert book_build.returncode == 0, "the book did not build"
-    with serve() as base, browser(base) as b:
-        yield b
 
 
 @pytest.fixture
@@ -36,12 +29,6 @@ def page(session):
     page.locator("#demo-softmax").wait_for(state="visible")
     yield page
     page.close()
-
-
-def close(got, want, rtol=RTOL):
-    np.testing.assert_allclose(np.asarray(got, dtype=float),
-                               np.asarray(want, dtype=float), rtol=rtol,
-                               atol=rtol * 1e-3)
 
 
 def number_in(text: str) -> float:

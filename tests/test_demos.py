@@ -3,7 +3,6 @@ NumPy (tests/demo_reference.py, built on autograder/reference), and the
 fixtures the build writes for them (_ext/demos.py)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import numpy as np
@@ -11,17 +10,9 @@ import pytest
 
 import demo_reference as ref
 from bookserver import CHROMIUM, HTML, NO_CHROMIUM, browser, serve
-from coursekit import ROOT
+from demo_page import close, demos
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
-
-spec = importlib.util.spec_from_file_location("demos", ROOT / "_ext" /
-                                              "demos.py")
-demos = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(demos)
-
-#: Agreement the issue asks for between the page and NumPy.
-RTOL = 1e-9
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +28,6 @@ def lab(book_build):
 
 def js(page, expression: str, *args):
     return page.evaluate(expression, list(args))
-
-
-def close(got, want, rtol=RTOL):
-    np.testing.assert_allclose(np.asarray(got, dtype=float),
-                               np.asarray(want, dtype=float), rtol=rtol,
-                               atol=rtol * 1e-3)
 
 
 def test_the_build_writes_the_fixtures_numpy_draws():
