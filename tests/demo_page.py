@@ -4,6 +4,7 @@ that every demo must pass (their `site` and `session` fixtures are in
 conftest.py)."""
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 
 import numpy as np
@@ -47,3 +48,32 @@ NARROW_JS = """(sel) => {
             width: document.documentElement.clientWidth,
             page: document.documentElement.scrollWidth};
 }"""
+
+
+def assert_fits(page, selector: str, whole_page: bool = True) -> None:
+    """At the page's current viewport, the demo ``selector`` (and, unless
+    not ``whole_page``, the page) does not overflow sideways."""
+    box = page.evaluate(NARROW_JS, selector)
+    if whole_page:
+        assert box["page"] <= box["width"], ("the page scrolls sideways",
+                                             box)
+    assert box["left"] >= 0 and box["right"] <= box["width"], box
+    assert box["scroll"] <= box["client"], ("the demo scrolls sideways", box)
+    assert box["inner"] <= box["right"] + 0.5, ("a control sticks out", box)
+
+
+def assert_clean(browser) -> None:
+    """No JavaScript error and no request that left localhost so far."""
+    assert not browser.errors, browser.errors
+    assert not browser.blocked, browser.blocked
+
+
+@contextlib.contextmanager
+def opened(browser, path: str, ready: str):
+    """A page of the book at ``path`` once ``ready`` (a selector the demo
+    sets when it has drawn) is there, scrolled into view; closed after."""
+    page = browser.open(path)
+    page.wait_for_selector(ready)
+    page.locator(ready).scroll_into_view_if_needed()
+    yield page
+    page.close()

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from bookserver import CHROMIUM, NO_CHROMIUM, SHOTS
-from demo_page import close
+from demo_page import LABELS_JS, assert_clean, assert_fits, close, opened
 from demo_reference import softmax_loss, svm_loss
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
@@ -22,10 +22,8 @@ C = 3
 
 @pytest.fixture
 def page(session):
-    page = session.open(PAGE)
-    page.locator("#demo-losses").wait_for(state="visible")
-    yield page
-    page.close()
+    with opened(session, PAGE, "#demo-losses:not([hidden])") as page:
+        yield page
 
 
 def rounded(value: float) -> str:
@@ -97,7 +95,7 @@ def test_the_initial_state_matches_numpy(page, session):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("#demo-losses").screenshot(
         path=str(SHOTS / "demo-losses-before.png"))
-    assert not session.errors and not session.blocked
+    assert_clean(session)
 
 
 CASES = [([2.3, -0.7, 4.1], 2, 1), ([0.5, 0.5, 0.5], 1, 1),
@@ -137,7 +135,7 @@ def test_hinge_is_happy_at_the_margin_cross_entropy_wants_more(page,
     page.keyboard.press("ArrowLeft")                     # lead 0.9 again
     got = assert_matches_numpy(page)
     assert got["hinge"] > 0 and not got["status"].startswith("Hinge is")
-    assert not session.errors and not session.blocked
+    assert_clean(session)
 
 
 def test_the_slides_examples(page):
@@ -162,14 +160,7 @@ def test_the_slides_examples(page):
 
 
 def test_every_control_has_a_label(page):
-    unlabelled = page.evaluate("""() => [...document.querySelectorAll(
-        "#demo-losses input, #demo-losses select, #demo-losses button")]
-        .filter((el) => !((el.getAttribute("aria-label") || "").trim() ||
-                          [...(el.labels || [])].some(
-                              (l) => l.textContent.trim()) ||
-                          (el.tagName === "BUTTON" && el.textContent.trim())))
-        .map((el) => el.outerHTML)""")
-    assert not unlabelled
+    assert page.evaluate(LABELS_JS, "#demo-losses") == []
     assert page.locator("#demo-losses input, #demo-losses select, "
                         "#demo-losses button").count() == 8
 
@@ -192,13 +183,6 @@ def test_the_keyboard_picks_the_class_and_margin(page):
 
 def test_it_fits_a_390_pixel_screen(page, session):
     page.set_viewport_size({"width": 390, "height": 844})
-    sizes = page.evaluate("""() => {
-        const root = document.getElementById("demo-losses");
-        return {page: document.documentElement.scrollWidth,
-                view: window.innerWidth,
-                demo: root.scrollWidth, box: root.clientWidth};
-    }""")
-    assert sizes["page"] <= sizes["view"], sizes
-    assert sizes["demo"] <= sizes["box"], sizes
+    assert_fits(page, "#demo-losses")
     assert_matches_numpy(page)
-    assert not session.errors and not session.blocked
+    assert_clean(session)

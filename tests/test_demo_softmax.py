@@ -12,7 +12,7 @@ import pytest
 from autograder.reference.entropy import entropy
 from autograder.reference.softmax import softmax
 from bookserver import CHROMIUM, NO_CHROMIUM, SHOTS
-from demo_page import close
+from demo_page import LABELS_JS, assert_clean, assert_fits, close, opened
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
@@ -25,10 +25,8 @@ TABLE = {1: (0.475, 0.525), 2: (0.450, 0.550), 5: (0.378, 0.622),
 
 @pytest.fixture
 def page(session):
-    page = session.open(PAGE)
-    page.locator("#demo-softmax").wait_for(state="visible")
-    yield page
-    page.close()
+    with opened(session, PAGE, "#demo-softmax:not([hidden])") as page:
+        yield page
 
 
 def number_in(text: str) -> float:
@@ -78,7 +76,7 @@ def test_the_initial_state_is_the_figures_scores_at_T_1(page, session):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("#demo-softmax").screenshot(
         path=str(SHOTS / "demo-softmax-before.png"))
-    assert not session.errors and not session.blocked
+    assert_clean(session)
 
 
 def test_scores_and_temperature_set_through_the_controls(page, session):
@@ -100,7 +98,7 @@ def test_scores_and_temperature_set_through_the_controls(page, session):
     assert page.input_value("#sm-T") == "3.16"
     page.locator("#demo-softmax").screenshot(
         path=str(SHOTS / "demo-softmax-after.png"))
-    assert not session.errors and not session.blocked
+    assert_clean(session)
 
 
 def test_two_to_six_classes(page):
@@ -131,18 +129,11 @@ def test_the_beta_presets_reproduce_the_chapters_table(page, session):
         texts = page.locator("output.sm-q").all_inner_texts()
         assert [number_in(t) for t in texts] == \
             [float(f"{v:.5g}") for v in softmax(beta * np.array([1, 1.1]))]
-    assert not session.errors and not session.blocked
+    assert_clean(session)
 
 
 def test_every_control_has_a_label(page):
-    unlabelled = page.evaluate("""() => [...document.querySelectorAll(
-        "#demo-softmax input, #demo-softmax select, #demo-softmax button")]
-        .filter((el) => !((el.getAttribute("aria-label") || "").trim() ||
-                          [...(el.labels || [])].some(
-                              (l) => l.textContent.trim()) ||
-                          (el.tagName === "BUTTON" && el.textContent.trim())))
-        .map((el) => el.outerHTML)""")
-    assert not unlabelled
+    assert page.evaluate(LABELS_JS, "#demo-softmax") == []
     assert page.locator("#demo-softmax input, #demo-softmax button").count() \
         >= 14
 
@@ -170,13 +161,6 @@ def test_the_keyboard_turns_the_temperature(page):
 def test_it_fits_a_390_pixel_screen(page, session):
     page.set_viewport_size({"width": 390, "height": 844})
     page.click("#sm-add")                     # six classes, the widest
-    sizes = page.evaluate("""() => {
-        const root = document.getElementById("demo-softmax");
-        return {page: document.documentElement.scrollWidth,
-                view: window.innerWidth,
-                demo: root.scrollWidth, box: root.clientWidth};
-    }""")
-    assert sizes["page"] <= sizes["view"], sizes
-    assert sizes["demo"] <= sizes["box"], sizes
+    assert_fits(page, "#demo-softmax")
     assert_matches_numpy(page)
-    assert not session.errors and not session.blocked
+    assert_clean(session)
