@@ -6,7 +6,9 @@ wrappers remove per-student work that dominated grading time:
 
 - CachedOverwriteCells reads the source cells of a notebook once per run
   instead of twice per cell per student;
-- BatchedSaveAutoGrades commits a student's scores once, not once per cell;
+- BatchedSaveAutoGrades commits a student's scores once, not once per
+  cell, and reads the notebook's grade and comment rows in two queries,
+  not one query per cell;
 - CheckedOnceCellMetadata checks nbgrader's metadata schema itself once
   per run, not once per cell per student (then validates every cell
   against it, as CheckCellMetadata does);
@@ -24,7 +26,9 @@ from types import SimpleNamespace
 
 import jsonschema
 import nbgrader.api
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import (Assignment, BaseCell, Comment, Grade, Gradebook,
+                          MissingEntry, Notebook, Student,
+                          SubmittedAssignment, SubmittedNotebook)
 from sqlalchemy.orm import scoped_session, sessionmaker
 from nbgrader.nbgraderformat import common as nbgrader_format
 from nbgrader.preprocessors import (CheckCellMetadata, OverwriteCells,
@@ -101,8 +105,38 @@ class CachedOverwriteCells(OverwriteCells):
         return nb, resources
 
 
+def _rows_of(session, model, notebook: str, assignment: str,
+             student: str) -> dict:
+    """cell name -> the ``model`` rows (Grade or Comment) of one student's
+    notebook: the rows nbgrader's find_grade / find_comment return one
+    query at a time, in one query."""
+    rows = session.query(model, BaseCell.name)\
+        .join(BaseCell, BaseCell.id == model.cell_id)\
+        .join(SubmittedNotebook, SubmittedNotebook.id == model.notebook_id)\
+        .join(Notebook, Notebook.id == SubmittedNotebook.notebook_id)\
+        .join(SubmittedAssignment,
+              SubmittedAssignment.id == SubmittedNotebook.assignment_id)\
+        .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)\
+        .join(Student, Student.id == SubmittedAssignment.student_id)\
+        .filter(Notebook.name == notebook, Assignment.name == assignment,
+                Student.id == student).all()
+    return {name: row for row, name in rows}
+
+
+def _preloaded(find, rows: dict, key: tuple):
+    """``find`` (a Gradebook's find_grade or find_comment) answering from
+    ``rows`` for the notebook ``key`` = (notebook, assignment, student),
+    and asking the database otherwise."""
+    def lookup(cell, notebook, assignment, student):
+        if (notebook, assignment, student) == key and cell in rows:
+            return rows[cell]
+        return find(cell, notebook, assignment, student)
+    return lookup
+
+
 class BatchedSaveAutoGrades(SaveAutoGrades):
-    """SaveAutoGrades with one commit per notebook."""
+    """SaveAutoGrades with one commit per notebook, its grade and comment
+    rows read up front."""
 
     def preprocess(self, nb, resources):
         self.notebook_id = resources["nbgrader"]["notebook"]
@@ -112,6 +146,12 @@ class BatchedSaveAutoGrades(SaveAutoGrades):
         self.gradebook = Gradebook(self.db_url)
         with self.gradebook:
             session = self.gradebook.db
+            key = (self.notebook_id, self.assignment_id, self.student_id)
+            for name, model in (("find_grade", Grade),
+                                ("find_comment", Comment)):
+                setattr(self.gradebook, name, _preloaded(
+                    getattr(self.gradebook, name),
+                    _rows_of(session, model, *key), key))
             commit = session.commit
             session.commit = session.flush  # SaveAutoGrades commits per cell
             try:
