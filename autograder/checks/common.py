@@ -83,25 +83,20 @@ def _quiet(func: Callable):
         yield
 
 
-def _report(name: str, exc: Exception) -> None:
-    """Fail with what the student's function ``name`` raised: the stub's
-    NotImplementedError, or any exception, named (a CheckFailed passes)."""
-    if isinstance(exc, CheckFailed):
-        raise exc
-    if isinstance(exc, NotImplementedError):
-        fail(f"{name} is not implemented yet (it raises "
-             "NotImplementedError).")
-    fail(f"{name} raised {type(exc).__name__}: {exc}")
-
-
 @contextlib.contextmanager
 def reported(name: str):
-    """Run a student's function ``name``: an exception becomes a
-    CheckFailed saying which function failed and how (_report)."""
+    """Run a student's function ``name``: the stub's NotImplementedError
+    or any other exception becomes a CheckFailed saying which function
+    failed and how (a CheckFailed passes unchanged)."""
     try:
         yield
+    except CheckFailed:
+        raise
+    except NotImplementedError:
+        fail(f"{name} is not implemented yet (it raises "
+             "NotImplementedError).")
     except Exception as exc:  # noqa: BLE001 - report whatever went wrong
-        _report(name, exc)
+        fail(f"{name} raised {type(exc).__name__}: {exc}")
 
 
 def call(func: Callable, *args, name: str | None = None,
@@ -222,24 +217,21 @@ def expect_affordable(func: Callable,
     name, args, parameters = problem.name, problem.args, problem.parameters
     evaluate, reference, parts = (problem.evaluate, problem.reference,
                                   problem.parts)
-    try:
-        with np.errstate(all="ignore"):
-            if measure_cpu is not None:
-                budget = cpu_budget(evaluate, parameters)
-                result, used, status = measure_cpu(copies(args), {}, budget)
-                if status != "ok":
-                    evaluations = EVALUATIONS_PER_PARAMETER * parameters
-                    _over_budget(name, parameters,
-                                 f"used more than {budget:.2f} s of CPU "
-                                 f"time (the cost of {evaluations:,.0f} "
-                                 "loss evaluations)")
-                return _expect_right_at_scale(result, reference(*args),
-                                              name, parameters, parts)
-            budget = STEPS_PER_PARAMETER * parameters + BASE_STEPS
-            result, steps, status = cost.measure(func, copies(args), {},
-                                                 budget)
-    except Exception as exc:  # noqa: BLE001 - report whatever went wrong
-        _report(name, exc)
+    with reported(name), np.errstate(all="ignore"):
+        if measure_cpu is not None:
+            budget = cpu_budget(evaluate, parameters)
+            result, used, status = measure_cpu(copies(args), {}, budget)
+            if status != "ok":
+                evaluations = EVALUATIONS_PER_PARAMETER * parameters
+                _over_budget(name, parameters,
+                             f"used more than {budget:.2f} s of CPU "
+                             f"time (the cost of {evaluations:,.0f} "
+                             "loss evaluations)")
+            return _expect_right_at_scale(result, reference(*args),
+                                          name, parameters, parts)
+        budget = STEPS_PER_PARAMETER * parameters + BASE_STEPS
+        result, steps, status = cost.measure(func, copies(args), {},
+                                             budget)
     if status == "over":
         _over_budget(name, parameters,
                      f"took more than {budget:,} Python steps")
@@ -371,14 +363,22 @@ def expect_scalar(value, *, what: str) -> float:
     fail(f"{what} should be one number (a float) but is a {kind}.")
 
 
+def unpack(value, n: int, *, what: str) -> tuple:
+    """``value`` as a tuple of ``n`` values; fail when it is not one."""
+    if isinstance(value, (tuple, list)) and len(value) == n:
+        return tuple(value)
+    length = (f" of length {len(value)}"
+              if isinstance(value, (tuple, list)) else "")
+    if n == 2:
+        fail(f"{what} should return a pair (loss, gradient), got "
+             f"{type(value).__name__}{length}.")
+    fail(f"{what} should return a tuple of {n} values, got "
+         f"{type(value).__name__}{length}.")
+
+
 def expect_pair(value, *, what: str) -> tuple:
     """Fail unless ``value`` is a 2-tuple (or list) such as (loss, dW)."""
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        fail(f"{what} should return a pair (loss, gradient), got "
-             f"{type(value).__name__}"
-             + (f" of length {len(value)}" if isinstance(value, (tuple, list))
-                else "") + ".")
-    return tuple(value)
+    return unpack(value, 2, what=what)
 
 
 def is_placeholder(value, right) -> bool:

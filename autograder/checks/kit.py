@@ -32,7 +32,7 @@ from ..numerics.diagnose import diagnose
 from .common import (NUMERIC_RTOL, STUDENT_SEED, call, expect_close,
                      expect_consistent, expect_gradient, expect_real_partner,
                      expect_scalar, expect_unmodified, expect_varying_loss,
-                     fail)
+                     unpack)
 
 #: The name of the check running on this thread ("softmax.softmax_values").
 CHECK: contextvars.ContextVar[str] = contextvars.ContextVar("CHECK",
@@ -89,19 +89,6 @@ def rng(seed: int, case: int | str = 0) -> np.random.Generator:
 
 
 # -- what a function returns -------------------------------------------------
-
-def unpack(value, n: int, *, what: str) -> tuple:
-    """``value`` as a tuple of ``n`` values; fail when it is not one."""
-    if isinstance(value, (tuple, list)) and len(value) == n:
-        return tuple(value)
-    length = (f" of length {len(value)}"
-              if isinstance(value, (tuple, list)) else "")
-    if n == 2:
-        fail(f"{what} should return a pair (loss, gradient), got "
-             f"{type(value).__name__}{length}.")
-    fail(f"{what} should return a tuple of {n} values, got "
-         f"{type(value).__name__}{length}.")
-
 
 def outputs(func: Callable, reference: Callable, *args, n: int = 2,
             strict: bool = True) -> tuple:
