@@ -45,13 +45,11 @@ class Assignment:
 ASSIGNMENTS = tuple(Assignment(name) for name in (
     "entropy", "cross_entropy", "kl_divergence", "softmax", "hinge",
     "backprop", "activations"))
-ALL_ASSIGNMENTS = tuple(a.name for a in ASSIGNMENTS)
 
 
 def assignments(root: Path = ROOT) -> list[str]:
     """Assignments that have a source notebook, in chapter order."""
-    return [a for a in ALL_ASSIGNMENTS
-            if (root / "solutions" / a / f"{a}.ipynb").is_file()]
+    return [a.name for a in ASSIGNMENTS if (root / a.notebook).is_file()]
 
 
 def nbgrader(*args: str, cwd: Path = ROOT,

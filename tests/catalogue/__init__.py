@@ -11,7 +11,7 @@ from . import independent, trivial
 #: (tests/catalogue/<assignment>.py), the independent audit's answers and
 #: the trivial answers; for every assignment of autograder.course.
 CATALOGUES = {
-    a.name: (importlib.import_module(f".{a.name}", __name__).SUBMISSIONS
+    a.name: (importlib.import_module(a.catalogue).SUBMISSIONS
              + independent.SUBMISSIONS.get(a.name, [])
              + trivial.submissions(a.name))
     for a in ASSIGNMENTS
