@@ -5,6 +5,7 @@ conftest.py)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 
 import numpy as np
@@ -15,6 +16,26 @@ _spec = importlib.util.spec_from_file_location(
     "demos", ROOT / "_ext" / "demos.py")
 demos = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(demos)
+
+
+
+@functools.lru_cache(maxsize=1)
+def fixtures() -> dict:
+    """What the build writes into fixtures.js (drawn once per session)."""
+    return demos.fixtures()
+
+
+def split(name: str, noise: float, fraction: float):
+    """(X_train, y_train, X_test, y_test) of a data set as the pages make
+    them: X + noise * noise_array, the first round(fraction N) of `order`
+    train."""
+    d = fixtures()["datasets"][name]
+    X = np.array(d["X"]) + noise * np.array(d["noise"])
+    y = np.array(d["y"])
+    order = np.array(d["order"])
+    n = int(round(fraction * len(y)))
+    return X[order[:n]], y[order[:n]], X[order[n:]], y[order[n:]]
+
 
 #: Agreement the issue asks for between what a page shows and NumPy.
 RTOL = 1e-9

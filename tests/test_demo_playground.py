@@ -7,14 +7,13 @@ labels, keyboard, a 390 px wide screen, the page without JavaScript, and
 screenshots of the demo before and after training."""
 from __future__ import annotations
 
-import functools
 
 import numpy as np
 import pytest
 
 import demo_reference as ref
 from bookserver import CHROMIUM, NO_CHROMIUM, SHOTS
-from demo_page import demos
+from demo_page import fixtures, split
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
@@ -22,22 +21,6 @@ PAGE = "book/playground.html"
 #: Agreement the issue asks for between the page and NumPy.
 RTOL = 1e-9
 STEPS = 50
-
-
-@functools.lru_cache(maxsize=1)
-def fixtures() -> dict:
-    return demos.fixtures()
-
-
-def split(name: str, noise: float, fraction: float):
-    """(X_train, y_train, X_test, y_test) as the page makes them:
-    X + noise * noise_array, the first round(fraction N) of `order` train."""
-    d = fixtures()["datasets"][name]
-    X = np.array(d["X"]) + noise * np.array(d["noise"])
-    y = np.array(d["y"])
-    order = np.array(d["order"])
-    n = int(round(fraction * len(y)))
-    return X[order[:n]], y[order[:n]], X[order[n:]], y[order[n:]]
 
 
 def numpy_losses(cfg: dict, steps: int):

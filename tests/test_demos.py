@@ -10,7 +10,7 @@ import pytest
 
 import demo_reference as ref
 from bookserver import CHROMIUM, HTML, NO_CHROMIUM, browser, serve
-from demo_page import close, demos
+from demo_page import close, demos, fixtures, split
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
@@ -84,10 +84,8 @@ def test_one_sample_losses_and_gradients_match_numpy(lab):
 
 
 def _data(name="circle", noise=0.1, train=0.5):
-    d = demos.fixtures()["datasets"][name]
-    X = np.array(d["X"]) + noise * np.array(d["noise"])
-    keep = np.array(d["order"][:int(round(train * len(d["y"])))])
-    return X[keep], np.array(d["y"])[keep]
+    """The training part of a data set, as the playground makes it."""
+    return split(name, noise, train)[:2]
 
 
 TRAIN_JS = """([layers, act, X, y, kind, lr, steps, output]) => {
@@ -105,7 +103,7 @@ TRAIN_JS = """([layers, act, X, y, kind, lr, steps, output]) => {
 @pytest.mark.parametrize("act", sorted(ref.ACTIVATIONS))
 def test_fifty_training_steps_match_numpy(lab, act, kind):
     page, _ = lab
-    layers = demos.fixtures()["playground"]["2x4"]
+    layers = fixtures()["playground"]["2x4"]
     X, y = _data()
     got = js(page, TRAIN_JS, layers, act, X.tolist(), y.tolist(), kind, 0.5,
              50, "sigmoid")
@@ -119,7 +117,7 @@ def test_fifty_training_steps_match_numpy(lab, act, kind):
 
 def test_a_regression_network_trains_like_numpy(lab):
     page, b = lab
-    fx = demos.fixtures()["regression"]
+    fx = fixtures()["regression"]
     X = np.array(fx["points"]["x"])[:, None]
     y = np.array(fx["points"]["y"])
     got = js(page, TRAIN_JS, fx["8"], "tanh", X.tolist(), y.tolist(),
