@@ -163,9 +163,15 @@
     const cv = ui.curves, ctx = cv.getContext("2d");
     const W = cv.width, H = cv.height, left = 44, bottom = 22, top = 18;
     ctx.clearRect(0, 0, W, H);
-    const values = state.trainCurve.concat(state.testCurve)
-      .filter(Number.isFinite);
-    const ymax = (values.length ? Math.max(...values) : 1) * 1.05 || 1;
+    // a loop, not Math.max(...values): spreading the curves of a long
+    // run (some 10^5 steps) overflows the call stack
+    let highest = -Infinity;
+    for (const curve of [state.trainCurve, state.testCurve]) {
+      for (const v of curve) {
+        if (Number.isFinite(v) && v > highest) highest = v;
+      }
+    }
+    const ymax = (highest > -Infinity ? highest : 1) * 1.05 || 1;
     const n = state.trainCurve.length;
     const xs = (k) => left + (W - left - 8) * (n > 1 ? k / (n - 1) : 0);
     const ys = (v) => top + (H - top - bottom) * (1 - v / ymax);

@@ -167,8 +167,14 @@
     const hist = state.history.filter((v) => Number.isFinite(v) && v > 0);
     if (state.history.length < 2 || hist.length < 1) return;
     const logs = state.history.map((v) => Math.log10(Math.max(v, 1e-300)));
-    let lo = Math.min(...hist.map(Math.log10));
-    let hi = Math.max(...hist.map(Math.log10));
+    // a loop, not Math.min(...): spreading a long history (some 10^5
+    // steps) overflows the call stack
+    let lo = Infinity, hi = -Infinity;
+    for (const value of hist) {
+      const l = Math.log10(value);
+      if (l < lo) lo = l;
+      if (l > hi) hi = l;
+    }
     if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
     const n = state.history.length - 1;
     const u = (k) => pad + k / n * (w - 8 - pad);
