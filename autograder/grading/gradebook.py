@@ -29,10 +29,10 @@ import nbgrader.api
 from nbgrader.api import (Assignment, BaseCell, Comment, Grade, Gradebook,
                           MissingEntry, Notebook, Student,
                           SubmittedAssignment, SubmittedNotebook)
-from sqlalchemy.orm import scoped_session, sessionmaker
 from nbgrader.nbgraderformat import common as nbgrader_format
 from nbgrader.preprocessors import (CheckCellMetadata, OverwriteCells,
                                     SaveAutoGrades)
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 
 def find_assignment(gb: Gradebook, assignment: str):
