@@ -9,7 +9,7 @@ notebook, the bare floor (start a kernel, run one cell, stop it), whether
 the grades are identical, and last `ratio <stock / ours>`. Not a test:
 
     .venv/bin/python bench/grading.py [--students 30] [--jobs N]
-        [--assignment A] [--no-stock]
+        [--assignment A] [--no-stock] [--db sqlite|postgres] [--cluster]
 
 --assignment grades one assignment instead of all seven; --no-stock skips
 stock nbgrader (an hour at 300 students) and ends with the grade
@@ -18,13 +18,22 @@ worker's floor divided by the cores in use), `ratio <ours / floor>`.
 The grade command's peak memory (RSS of its own process, sampled) and the
 gradebook's size are printed too.
 
+--db postgres puts the gradebook (of both copies) on a throwaway
+PostgreSQL server (tests/pgserver.py, commits flushed to disk as on a
+real server). --cluster grades a third copy on a Dask cluster of separate
+processes started with Dask's own commands, ``dask scheduler`` and two
+``dask worker`` (half the local pool's threads each), reports its wall
+time against the local pool's and whether the grades are identical.
+
 With ``--sweep 1,2,3,4,6`` it grades only with the grade command, once per
 worker count (a forced regrade each), to choose the default.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
+import shutil
 import statistics
 import subprocess
 import sys
@@ -32,14 +41,86 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.modules.setdefault("rfc3987_syntax", None)
 
 from autograder.course import assignments  # noqa: E402
 from catalogue import CATALOGUES  # noqa: E402
-from coursekit import (build_submission, make_course, run_nbgrader,  # noqa
-                       submit)
+from coursekit import (ROOT, build_submission, make_course,  # noqa: E402
+                       run_nbgrader, submit)
+
+
+def new_course(dest: Path, names: list[str], url: str | None) -> Path:
+    """make_course with the gradebook at ``url`` (None: nbgrader's
+    SQLite file in the course)."""
+    if url is None:
+        return make_course(dest, names)
+    make_course(dest, [])  # the URL must be set before the release
+    with open(dest / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.CourseDirectory.db_url = {url!r}\n")
+    for name in names:
+        shutil.copytree(ROOT / "solutions" / name, dest / "solutions" / name)
+        run_nbgrader(dest, "generate_assignment", name, "--force")
+    return dest
+
+
+@contextlib.contextmanager
+def databases(kind: str, names: list[str]):
+    """name -> gradebook URL (None for SQLite) of one fresh database per
+    name."""
+    if kind == "sqlite":
+        yield {n: None for n in names}
+        return
+    from pgserver import postgres
+    from sqlalchemy import create_engine, text
+
+    with postgres(durable=True) as url:
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            for n in names:
+                conn.execute(text(f"CREATE DATABASE {n}"))
+        engine.dispose()
+        yield {n: url.rsplit("/", 1)[0] + f"/{n}" for n in names}
+
+
+@contextlib.contextmanager
+def dask_cluster(threads: int, logs: Path):
+    """A scheduler and two workers, each its own process started with
+    Dask's commands (``threads`` in all); yields the scheduler's
+    address."""
+    import socket
+
+    from distributed import Client
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(sys.executable).parent / "dask")
+    commands = [[dask, "scheduler", "--host", "127.0.0.1", "--port",
+                 str(port), "--no-dashboard"]]
+    commands += [[dask, "worker", address, "--nthreads",
+                  str(max(1, threads // 2)), "--nworkers", "1",
+                  "--no-dashboard", "--name", f"w{i}"] for i in range(2)]
+    procs = []
+    try:
+        for i, cmd in enumerate(commands):
+            log = open(logs / f"dask-{i}.log", "wb")
+            procs.append(subprocess.Popen(cmd, cwd=logs, stdout=log,
+                                          stderr=subprocess.STDOUT))
+            if i == 0:
+                time.sleep(1.0)
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def fill_assignment(course: Path, assignment: str,
@@ -100,7 +181,8 @@ def worker_floor(repeats: int = 5) -> float:
 
 
 def grade_all(course: Path, jobs: int | None, force: bool = False,
-              names: list[str] | None = None) -> tuple[float, int]:
+              names: list[str] | None = None,
+              scheduler: str | None = None) -> tuple[float, int]:
     """(wall seconds, peak RSS in bytes of the grade command's own
     process) of grading ``names`` (every assignment) one after another."""
     import psutil
@@ -109,6 +191,7 @@ def grade_all(course: Path, jobs: int | None, force: bool = False,
     for a in names or assignments():
         cmd = [sys.executable, "-m", "autograder", "grade", a]
         cmd += ["--jobs", str(jobs)] if jobs else []
+        cmd += ["--scheduler", scheduler] if scheduler else []
         cmd += ["--force"] if force else []
         proc = subprocess.Popen(cmd, cwd=course, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE)
@@ -148,11 +231,33 @@ def states(course: Path, names: list[str]) -> list[str]:
     return out
 
 
+def db_url(course: Path) -> str:
+    """The gradebook URL the course's nbgrader_config.py sets, or
+    nbgrader's default."""
+    from autograder.course import load_config
+
+    return load_config(course).db_url
+
+
+def gradebook_bytes(course: Path) -> int:
+    url = db_url(course)
+    if url.startswith("sqlite"):
+        return (course / "gradebook.db").stat().st_size
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        size = conn.execute(text(
+            "SELECT pg_database_size(current_database())")).scalar()
+    engine.dispose()
+    return int(size)
+
+
 def scores(course: Path, names: list[str]) -> dict:
     from nbgrader.api import Gradebook
 
     out = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    with Gradebook(db_url(course)) as gb:
         for a in names:
             for sub in gb.assignment_submissions(a):
                 for nb in sub.notebooks:
@@ -171,43 +276,65 @@ def main() -> None:
                         help="grade this assignment only")
     parser.add_argument("--no-stock", action="store_true",
                         help="skip stock nbgrader autograde")
+    parser.add_argument("--db", choices=("sqlite", "postgres"),
+                        default="sqlite", help="where the gradebooks are")
+    parser.add_argument("--cluster", action="store_true",
+                        help="grade a copy on a Dask cluster too")
     parser.add_argument("--sweep", help="comma-separated worker counts")
     args = parser.parse_args()
     if args.sweep:
         sweep(args.students, [int(j) for j in args.sweep.split(",")])
         return
     names = [args.assignment] if args.assignment else assignments()
-    cores = args.jobs or os.cpu_count() or 1
-    with tempfile.TemporaryDirectory() as tmp:
-        ours = make_course(Path(tmp) / "ours", names)
-        n = fill(ours, args.students, names)
+    jobs = args.jobs or 2 * (os.cpu_count() or 1)
+    cores = min(jobs, os.cpu_count() or 1)   # the cores in use
+    copies = ["ours"] + (["stock"] if not args.no_stock else []) \
+        + (["cluster"] if args.cluster else [])
+    with tempfile.TemporaryDirectory() as tmp, \
+            databases(args.db, copies) as urls:
+        courses = {c: new_course(Path(tmp) / c, names, urls[c])
+                   for c in copies}
+        n = 0
+        for c in copies:
+            n = fill(courses[c], args.students, names)
+        ours = courses["ours"]
         own = worker_floor()
         if not args.no_stock:
-            stock = make_course(Path(tmp) / "stock", names)
-            fill(stock, args.students, names)
             base = floor()
             start = time.perf_counter()
             for a in names:
-                run_nbgrader(stock, "autograde", a, timeout=7200)
+                run_nbgrader(courses["stock"], "autograde", a, timeout=7200)
             t_stock = time.perf_counter() - start
         t_ours, peak = grade_all(ours, args.jobs, names=names)
-        size = (ours / "gradebook.db").stat().st_size
+        size = gradebook_bytes(ours)
         unusual = states(ours, names)
+        mine = scores(ours, names)
+        if args.cluster:
+            with dask_cluster(jobs, Path(tmp)) as address:
+                t_cluster, _ = grade_all(courses["cluster"], None,
+                                         names=names, scheduler=address)
+            cluster_differ = differing(mine, scores(courses["cluster"],
+                                                    names))
         if not args.no_stock:
-            a_scores, b_scores = scores(stock, names), scores(ours, names)
-            differ = sorted(k for k in set(a_scores) | set(b_scores)
-                            if a_scores.get(k) != b_scores.get(k))
+            differ = differing(scores(courses["stock"], names), mine)
     print(f"class: {args.students} students x {len(names)} assignments "
-          f"= {n} notebooks")
+          f"= {n} notebooks; gradebook: {args.db}")
     print(f"grade command's floor (start sandboxed worker, run one cell, "
-          f"stop): {own:.2f} s; over {cores} cores {own / cores:.3f} s")
-    print(f"python -m autograder grade (sandboxed, parallel): "
+          f"stop): {own:.3f} s; over {cores} cores {own / cores:.3f} s")
+    print(f"python -m autograder grade (sandboxed, {jobs} jobs): "
           f"{t_ours:.1f} s, {t_ours / n:.3f} s per notebook, "
           f"{t_ours / n / (own / cores):.2f} x the floor")
     print(f"grade command's peak memory (its own process): "
           f"{peak / 2**20:.0f} MB; gradebook {size / 2**20:.1f} MB")
     for line in unusual:
         print(f"  not graded cleanly: {line}")
+    if args.cluster:
+        print(f"Dask cluster (dask scheduler + 2 dask worker, {jobs} "
+              f"threads): {t_cluster:.1f} s, {t_cluster / n:.3f} s per "
+              f"notebook, {t_cluster / t_ours:.2f} x the local pool; "
+              f"grades identical to the local pool: {not cluster_differ}")
+        for key in cluster_differ[:10]:
+            print(f"  differs: {key}")
     if args.no_stock:
         print(f"ratio {t_ours / n / (own / cores):.2f}")
         return
@@ -216,9 +343,14 @@ def main() -> None:
           f"{t_stock / n:.2f} s per notebook")
     print(f"grades identical: {not differ}")
     for key in differ[:10]:
-        print(f"  differs: {key}: stock {a_scores.get(key)}, "
-              f"ours {b_scores.get(key)}")
+        print(f"  differs: {key}")
     print(f"ratio {t_stock / t_ours:.2f}")
+
+
+def differing(a: dict, b: dict) -> list:
+    """The keys whose scores differ, with both scores."""
+    return [(k, a.get(k), b.get(k)) for k in sorted(set(a) | set(b))
+            if a.get(k) != b.get(k)]
 
 
 if __name__ == "__main__":

@@ -80,9 +80,12 @@ def _log_tail(log: Path, lines: int = 30) -> str:
 
 
 @contextlib.contextmanager
-def postgres(dbname: str = "gradebook",
-             timeout: float = 60) -> Iterator[str]:
+def postgres(dbname: str = "gradebook", timeout: float = 60,
+             durable: bool = False) -> Iterator[str]:
     """Run a throwaway PostgreSQL server; yield the URL of ``dbname``.
+
+    Commits are not flushed to disk (fsync off) unless ``durable``, as a
+    real server's would be (bench/grading.py measures with that).
 
     The URL (``postgresql+psycopg2://grader@127.0.0.1:PORT/DBNAME``) is
     what goes into nbgrader's ``c.CourseDirectory.db_url``. It names the
@@ -133,8 +136,9 @@ def postgres(dbname: str = "gradebook",
                     "listen_addresses = '127.0.0.1'\n"
                     f"unix_socket_directories = '{tmp}'\n"
                     "max_connections = 50\n"
-                    "fsync = off\nsynchronous_commit = off\n"
-                    "full_page_writes = off\n")
+                    + ("" if durable else
+                       "fsync = off\nsynchronous_commit = off\n"
+                       "full_page_writes = off\n"))
             proc = run("pg_ctl", "start", "-D", str(data), "-l", str(log),
                        "-w", "-t", str(int(timeout)), check=False,
                        wait=timeout + 10)

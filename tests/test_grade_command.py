@@ -25,6 +25,7 @@ import pytest
 
 from coursekit import build_submission, make_course, run_nbgrader, submit
 from autograder.grading.sandbox import bwrap_path
+from autograder.grading.state import journal_of, load as load_state
 
 A = "softmax"
 LOSS = "softmax_loss_answer"
@@ -352,16 +353,18 @@ def test_sigkill_and_rerun_gives_the_uninterrupted_gradebook(tmp_path):
         [sys.executable, "-m", "autograder", "grade", A, "--jobs", "2"],
         cwd=killed, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
+    # what the run has recorded: the state file and its journal
     state = killed / "grading_state" / f"{A}.json"
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (
-            state.is_file() and len(json.loads(state.read_text())) >= 3):
+    while time.monotonic() < deadline and len(load_state(state)) < 3:
         time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    done = len(json.loads(state.read_text()))
+    done = len(load_state(state))
     assert done < 12, "the run finished before it could be killed"
+    assert journal_of(state).is_file() and not state.exists()
     assert grade(killed).returncode == 0
+    assert state.is_file() and not journal_of(state).exists()
     calm_scores, killed_scores = scores(calm), scores(killed)
     assert killed_scores[("s00", "test_softmax_values")][1] == 1.5
     killed_scores[("s00", "test_softmax_values")] = \

@@ -63,9 +63,18 @@ def _run(assignment, *, students, jobs, scheduler, force, use_sandbox, root,
                 f"nothing was graded: {problem}")
     progress = Progress(len(todo), quiet)
     executor = make_executor(jobs, scheduler)
-    futures = {}
-    try:
-        for slot, (student, fp) in enumerate(todo):
+    queue = iter(enumerate(todo))
+    futures: dict = {}
+
+    def finish(outcome: Outcome) -> None:
+        state.record(outcome)
+        outcomes[outcome.student] = outcome
+        progress.update(outcome.state != GRADED, outcome.student)
+
+    def submit_next() -> bool:
+        """Prepare and submit the next submission; False when none is
+        left. One that cannot be graded is recorded as failed here."""
+        for slot, (student, fp) in queue:
             pipeline.register(cfg, assignment, student)
             try:
                 job, notes = pipeline.prepare(cfg, assignment, student,
@@ -73,41 +82,54 @@ def _run(assignment, *, students, jobs, scheduler, force, use_sandbox, root,
             except SubmissionError as exc:
                 total = pipeline.save_failure(cfg, assignment, student,
                                               notebooks)
-                outcome = Outcome(student, FAILED, str(exc), 0.0, total,
-                                  fp)
-                state.record(outcome)
-                outcomes[student] = outcome
-                progress.update(True, student)
+                finish(Outcome(student, FAILED, str(exc), 0.0, total, fp))
                 continue
             job["seed"] = judge.student_seed(secret, assignment, student)
             future = executor.submit(execution.execute_job, job, limits,
                                      use_sandbox, slot % 1000)
             futures[future] = (student, fp, job, notes, time.monotonic())
-        for future in executor.as_completed(list(futures)):
-            student, fp, job, notes, started = futures[future]
-            try:
-                results = future.result()
-                state_name, reason = pipeline.outcome_of(results)
-                score, total = pipeline.save(cfg, assignment, student,
-                                             job, results)
-                flags, cells = pipeline.flags_and_cells(results)
-            except Exception as exc:  # noqa: BLE001 - one bad run, not all
-                state_name = CRASHED
-                reason = pipeline.log_grader_error(cfg, assignment,
-                                                   student, exc)
-                total = pipeline.save_failure(cfg, assignment, student,
-                                              notebooks)
-                score, flags, cells = 0.0, [], {}
-            outcome = Outcome(
-                student, state_name, reason, score, total, fp,
-                round(time.monotonic() - started, 2), notes, flags, cells)
-            state.record(outcome)
-            outcomes[student] = outcome
-            progress.update(state_name != GRADED, student)
+            return True
+        return False
+
+    try:
+        # A bounded window of submissions in flight: enough to keep every
+        # worker busy while this thread saves, without holding the whole
+        # class's notebooks and results in memory at once.
+        window = 2 * executor.jobs
+        more = True
+        while more or futures:
+            while more and len(futures) < window:
+                more = submit_next()
+            if not futures:
+                continue
+            for future in executor.first_completed(list(futures)):
+                student, fp, job, notes, started = futures.pop(future)
+                state_name, reason, score, total, flags, cells = _collect(
+                    cfg, assignment, student, job, notebooks, future)
+                finish(Outcome(student, state_name, reason, score, total,
+                               fp, round(time.monotonic() - started, 2),
+                               notes, flags, cells))
     finally:
         executor.close()
         progress.close()
+        state.close()
     return outcomes
+
+
+def _collect(cfg, assignment, student, job, notebooks, future) -> tuple:
+    """(state, reason, score, max, flags, cells) of a finished job, its
+    grades saved; the grader's own failure is logged and scores 0."""
+    try:
+        results = future.result()
+        state_name, reason = pipeline.outcome_of(results)
+        score, total = pipeline.save(cfg, assignment, student, job,
+                                     results)
+        flags, cells = pipeline.flags_and_cells(results)
+    except Exception as exc:  # noqa: BLE001 - one bad run, not all
+        reason = pipeline.log_grader_error(cfg, assignment, student, exc)
+        total = pipeline.save_failure(cfg, assignment, student, notebooks)
+        return CRASHED, reason, 0.0, total, [], {}
+    return state_name, reason, score, total, flags, cells
 
 
 class Progress:

@@ -1,7 +1,8 @@
 """Where sandboxed notebooks run: a local pool or a Dask cluster.
 
-Both offer submit(fn, *args) -> future and as_completed(futures); the
-grade command does not care which. Local workers are threads: the work
+Both offer submit(fn, *args) -> future, first_completed(futures) (the
+futures done, once at least one is) and ``jobs`` (how many run at once);
+the grade command does not care which. Local workers are threads: the work
 happens in sandbox subprocesses, and threads keep the one trusted process
 (and its gradebook connection) in charge.
 """
@@ -26,8 +27,8 @@ class LocalExecutor:
     def submit(self, fn, *args):
         return self.pool.submit(fn, *args)
 
-    def as_completed(self, futures):
-        return cf.as_completed(futures)
+    def first_completed(self, futures):
+        return cf.wait(futures, return_when=cf.FIRST_COMPLETED).done
 
     def close(self):
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -47,10 +48,10 @@ class DaskExecutor:
     def submit(self, fn, *args):
         return self.client.submit(fn, *args, pure=False)
 
-    def as_completed(self, futures):
-        from distributed import as_completed
+    def first_completed(self, futures):
+        from distributed import wait
 
-        return as_completed(futures)
+        return wait(futures, return_when="FIRST_COMPLETED").done
 
     def close(self):
         self.client.close()

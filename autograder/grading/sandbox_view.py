@@ -262,7 +262,37 @@ def ro_binds() -> tuple[list[str], list[str]]:
     """Read-only views and the folders to remount read-only at the end:
     the system, the worker's Python, and the worker's own modules at
     RUN_DIR (not the checks, not the reference answers, not the course:
-    student code can neither import nor read them)."""
+    student code can neither import nor read them).
+
+    Working it out walks the site folders (about 20 ms); it is done again
+    only when the working folder or a site folder changes (an install
+    adds or removes entries, which changes the folder's mtime), not for
+    every notebook."""
+    args, remount = _binds(os.getcwd(), _site_stamps())
+    return list(args), list(remount)
+
+
+def _site_stamps() -> tuple:
+    """(folder, mtime) of every folder where a copy of the package could
+    appear."""
+    stamps = []
+    for folder in _watched():
+        try:
+            stamps.append((str(folder), folder.stat().st_mtime_ns))
+        except OSError:
+            stamps.append((str(folder), None))
+    return tuple(stamps)
+
+
+@functools.lru_cache(maxsize=None)
+def _watched() -> tuple[Path, ...]:
+    probe = _probe()
+    trees = [Path(t) for t, link in _trees(probe)[0] if link is None]
+    return tuple(sorted(_site_dirs(probe, trees)))
+
+
+@functools.lru_cache(maxsize=8)
+def _binds(cwd: str, stamps: tuple) -> tuple[tuple, tuple]:
     args = []
     for path in SYSTEM_DIRS:
         if os.path.islink(path):
@@ -273,4 +303,4 @@ def ro_binds() -> tuple[list[str], list[str]]:
     for rel in worker_files():
         args += ["--ro-bind", str(PACKAGE_DIR / rel),
                  f"{RUN_DIR}/{NAME}/{rel}"]
-    return args, remount + [RUN_DIR]
+    return tuple(args), (*remount, RUN_DIR)

@@ -1,8 +1,10 @@
 """What the grade command recorded of each submission, and its one loader.
 
-grading_state/ASSIGNMENT.json maps student id -> Outcome.to_dict(). The
-grade command writes it; the feedback and report commands read it through
-load(), so all three agree on every field. Standard library only: the
+grading_state/ASSIGNMENT.json maps student id -> Outcome.to_dict(); while
+a run goes on (or after one was killed) ASSIGNMENT.journal beside it holds
+the newer outcomes, one JSON line each. The grade command writes both; the
+feedback and report commands read them through load(), so all three agree
+on every field. Standard library only: the
 report imports it without nbgrader.
 """
 from __future__ import annotations
@@ -83,9 +85,42 @@ def path_of(state_dir: Path, assignment: str) -> Path:
     return state_dir / f"{assignment}.json"
 
 
+def journal_of(path: Path) -> Path:
+    """The run's journal beside the state file: one JSON line per
+    submission recorded since the file was last written whole."""
+    return path.with_suffix(".journal")
+
+
 def load(path: Path) -> dict[str, Outcome]:
-    """student -> Outcome of the state file at ``path``; {} when there is
-    none. Raises StateError when it exists but is not a JSON object."""
+    """student -> Outcome of the state file at ``path`` and of its journal
+    (a run that was stopped leaves one); {} when there is neither. Raises
+    StateError when the file exists but is not a JSON object."""
+    outcomes = _load_file(path)
+    for raw in _journal_lines(journal_of(path)):
+        student = str(raw.get("student", ""))
+        if student:
+            outcomes[student] = Outcome.from_dict(student, raw)
+    return outcomes
+
+
+def _journal_lines(path: Path) -> list[dict]:
+    """The journal's records; a line cut short by a kill is skipped."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    records = []
+    for line in text.splitlines():
+        try:
+            raw = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(raw, dict):
+            records.append(raw)
+    return records
+
+
+def _load_file(path: Path) -> dict[str, Outcome]:
     if not path.is_file():
         return {}
     try:
@@ -100,12 +135,20 @@ def load(path: Path) -> dict[str, Outcome]:
 
 
 class StateFile:
-    """grading_state/ASSIGNMENT.json, rewritten atomically after each
-    submission so that nothing graded is lost when a run stops."""
+    """grading_state/ASSIGNMENT.json and its journal.
+
+    record() appends the submission's outcome to the journal, a line
+    written and flushed at once, so nothing graded is lost when a run
+    stops; rewriting the whole file instead cost time in proportion to
+    the class for every submission. close() writes the file whole,
+    atomically, and removes the journal; load() reads both, so a run
+    that was killed is read as far as it got."""
 
     def __init__(self, state_dir: Path, assignment: str):
         self.path = path_of(state_dir, assignment)
+        self.journal = journal_of(self.path)
         self.outcomes = load(self.path)
+        self._out = None
 
     def unchanged(self, student: str, fingerprint: str) -> bool:
         old = self.outcomes.get(student)
@@ -114,9 +157,25 @@ class StateFile:
 
     def record(self, outcome: Outcome) -> None:
         self.outcomes[outcome.student] = outcome
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self._out is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._out = open(self.journal, "a", encoding="utf-8")
+        # one write of a whole line: a kill leaves at most a cut last line
+        self._out.write(json.dumps(outcome.to_dict(), sort_keys=True)
+                        + "\n")
+        self._out.flush()
+
+    def close(self) -> None:
+        """The state file written whole, the journal removed; when the
+        write fails, both stay as they were."""
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+        if not self.journal.exists():
+            return
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps({s: o.to_dict() for s, o in
                                    self.outcomes.items()},
                                   indent=1, sort_keys=True))
         os.replace(tmp, self.path)
+        self.journal.unlink()

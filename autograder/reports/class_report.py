@@ -47,7 +47,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..grading.state import CRASHED, FAILED, GRADED, STATES, TIMEOUT, Outcome
+from ..grading.state import (CRASHED, FAILED, GRADED, STATES, TIMEOUT,
+                             Outcome, journal_of)
 from . import figures, pages
 from .records import load_state
 
@@ -207,7 +208,8 @@ def collect(assignment: str, root: Path) -> ClassData:
     max_score, students, checks = read_gradebook(cfg, assignment)
     path = cfg.state_dir / f"{assignment}.json"
     return ClassData(assignment, max_score, students, checks,
-                     load_state(path), path.is_file())
+                     load_state(path), path.is_file()
+                     or journal_of(path).is_file())
 
 
 # -- the CSV files ------------------------------------------------------------

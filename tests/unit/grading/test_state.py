@@ -1,6 +1,6 @@
 """The grade command's record of each submission
 (autograder.grading.state): Outcome to and from dict, load(), and the
-atomically rewritten StateFile."""
+StateFile with its journal."""
 from __future__ import annotations
 
 import json
@@ -79,7 +79,8 @@ def test_load_keys_outcomes_by_student(tmp_path):
     assert got["s1"] == full() and got["7"] == Outcome("7", "")
 
 
-def test_record_rewrites_the_file_atomically(tmp_path, monkeypatch):
+def test_record_appends_to_the_journal_and_close_writes_the_file(
+        tmp_path, monkeypatch):
     folder = tmp_path / "grading_state"
     states = StateFile(folder, "softmax")
     assert states.path == folder / "softmax.json" and states.outcomes == {}
@@ -93,25 +94,53 @@ def test_record_rewrites_the_file_atomically(tmp_path, monkeypatch):
     monkeypatch.setattr(state.os, "replace", spy)
     states.record(full())
     states.record(Outcome("s2", state.TIMEOUT, "over 600 s"))
-    assert replaced == [(folder / "softmax.tmp", states.path)] * 2
+    # nothing rewritten per submission; what a stopped run leaves is read
+    assert replaced == [] and not states.path.exists()
+    lines = states.journal.read_text().splitlines()
+    assert [json.loads(line)["student"] for line in lines] == ["s1", "s2"]
+    want = {"s1": full(), "s2": Outcome("s2", state.TIMEOUT, "over 600 s")}
+    assert load(states.path) == want
+    states.close()
+    assert replaced == [(folder / "softmax.tmp", states.path)]
     assert sorted(p.name for p in folder.iterdir()) == ["softmax.json"]
-    again = load(states.path)
-    assert again == {"s1": full(),
-                     "s2": Outcome("s2", state.TIMEOUT, "over 600 s")}
+    assert load(states.path) == want
 
 
-def test_a_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
+def test_a_killed_run_is_read_as_far_as_it_got(tmp_path):
+    """A journal beside an older file, its last line cut by the kill: the
+    next run and the reports read the file, then every whole line."""
+    states = StateFile(tmp_path, "a")
+    states.record(Outcome("s1", state.GRADED, fingerprint="old"))
+    states.close()
+    states = StateFile(tmp_path, "a")
+    states.record(Outcome("s1", state.GRADED, fingerprint="new"))
+    states.record(Outcome("s2", state.FAILED, "bad"))
+    with open(states.journal, "a") as f:
+        f.write('{"student": "s3", "sta')
+    got = load(states.path)
+    assert got == {"s1": Outcome("s1", state.GRADED, fingerprint="new"),
+                   "s2": Outcome("s2", state.FAILED, "bad")}
+    again = StateFile(tmp_path, "a")
+    assert again.outcomes == got and again.unchanged("s1", "new")
+
+
+def test_a_failed_write_leaves_the_old_file_and_the_journal(tmp_path,
+                                                           monkeypatch):
     states = StateFile(tmp_path, "a")
     states.record(full())
+    states.close()
     before = states.path.read_text()
+    states = StateFile(tmp_path, "a")
+    states.record(Outcome("s2", state.GRADED))
 
     def broken(src, dst):
         raise OSError("disk full")
 
     monkeypatch.setattr(state.os, "replace", broken)
     with pytest.raises(OSError):
-        states.record(Outcome("s2", state.GRADED))
+        states.close()
     assert states.path.read_text() == before
+    assert set(load(states.path)) == {"s1", "s2"}
 
 
 def test_unchanged_needs_the_same_fingerprint_a_state_and_no_rerun(
