@@ -168,6 +168,31 @@ def test_exceptions_callbacks_and_lookups(session):
     kind, value = session.lookup("x")
     assert kind == "value" and np.array_equal(value, [1.0, 1.0])
     assert session.lookup("nothing") == ("missing", None)
+    many = session.lookup_many(["np", "g", "x", "nothing"])
+    assert list(many) == ["np", "g", "x", "nothing"]
+    assert many["np"] == ("module", "numpy") and many["g"] == (
+        "callable", None) and many["nothing"] == ("missing", None)
+    assert many["x"][0] == "value" and np.array_equal(many["x"][1], [1, 1])
+
+
+def test_a_garbled_lookup_many_falls_back_to_one_lookup_per_name(session):
+    """A notebook that rewrites the worker's batch reply (wrong rows,
+    names it was not asked) gets each name looked up on its own."""
+    session.run_cell("import numpy as np\nx = 3.0\n"
+                     "import gc\n"
+                     "worker, = [o for o in gc.get_objects()\n"
+                     "           if type(o).__name__ == 'Worker']\n"
+                     "send = worker.send\n"
+                     "def fake(message, values=None):\n"
+                     "    if message.get('op') == 'kinds':\n"
+                     "        message = {'op': 'kinds', 'kinds': [['x', "
+                     "'module', 'os'], ['evil', 'value', ''], 'junk']}\n"
+                     "    send(message, values)\n"
+                     "worker.send = fake", 5)
+    many = session.lookup_many(["x", "np"])
+    assert many["x"] == ("module", "os")       # a claim, as any lookup is
+    assert many["np"] == ("module", "numpy")   # asked again on its own
+    assert "evil" not in many
 
 
 def test_cell_timeout(session):

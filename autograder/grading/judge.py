@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import functools
 import hashlib
 import importlib
 import secrets
@@ -127,15 +128,29 @@ def _names(tree: ast.AST) -> set[str]:
     return loaded - stored
 
 
+@functools.lru_cache(maxsize=512)
+def _cell_names(source: str) -> tuple[str, ...]:
+    """The sorted _names of a test cell; () when it does not parse. Test
+    cells come from the gradebook, the same for every student: each is
+    parsed once per run, not once per student."""
+    try:
+        return tuple(sorted(_names(astlock.parse(source))))
+    except SyntaxError:
+        return ()
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(code: str):
+    """A test cell's code object, compiled once per run (code objects are
+    immutable; every exec gets its own namespace)."""
+    return astlock.compile_source(code, TEST_CELL)
+
+
 def namespace(session: Session, source: str) -> dict:
     """Globals for running ``source`` here, fetched from the worker."""
     ns = {"__builtins__": builtins, "__name__": "__main__"}
-    try:
-        tree = astlock.parse(source)
-    except SyntaxError:
-        return ns
-    for name in sorted(_names(tree)):
-        kind, detail = session.lookup(name)
+    for name, (kind, detail) in session.lookup_many(
+            _cell_names(source)).items():
         if kind == "callable":
             ns[name] = RemoteFunction(session, name)
         elif kind == "module":
@@ -155,7 +170,7 @@ class GraderError(RuntimeError):
 
 def _run(code: str, ns: dict, hidden: bool) -> Verdict:
     try:
-        compiled = astlock.compile_source(code, TEST_CELL)
+        compiled = _compiled(code)
         exec(compiled, ns)  # noqa: S102 - trusted source from the gradebook
     except WorkerLost:
         raise

@@ -162,6 +162,34 @@ class Session:
             return kind, (reply.get("values") or {}).get("value")
         return kind if kind in ("missing", "callable") else "missing", None
 
+    def lookup_many(self, names) -> dict:
+        """name -> lookup(name) for every name, in one round trip (one per
+        name when the worker's reply is not a well-formed answer)."""
+        names = list(names)
+        if not names:
+            return {}
+        reply = self.request({"op": "lookup_many", "names": names},
+                             timeout=self.limits.cell_timeout)
+        rows = reply.get("kinds") if reply.get("op") == "kinds" else None
+        values = (reply.get("values") or {}).get("values")
+        out = {}
+        for row in rows if isinstance(rows, list) else []:
+            if not (isinstance(row, list) and len(row) == 3
+                    and row[0] in names):
+                continue
+            name, kind, module = row
+            if kind == "module":
+                out[name] = (kind, str(module))
+            elif kind == "value" and isinstance(values, dict):
+                out[name] = (kind, values.get(name))
+            else:
+                out[name] = (kind if kind in ("missing", "callable")
+                             else "missing", None)
+        for name in names:
+            if name not in out:
+                out[name] = self.lookup(name)
+        return out
+
     def cpu_seconds(self) -> float:
         """CPU seconds the worker's whole process tree has used so far,
         from the kernel's accounting."""

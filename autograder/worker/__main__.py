@@ -9,7 +9,9 @@ It speaks autograder.worker.wire frames on stdin/stdout with the trusted grader:
 - ``{"op": "cell", "source": ..., "timeout": s}``: run one cell in an
   IPython shell (this process is the kernel: no ZMQ, no second process);
   the reply carries the cell's outputs in nbformat's shape.
-- ``{"op": "lookup", "name": ...}``: what a global of the notebook is.
+- ``{"op": "lookup", "name": ...}``: what a global of the notebook is;
+  ``{"op": "lookup_many", "names": [...]}``: the same for several, in one
+  reply.
 - ``{"op": "call", "name": ..., values: args, kwargs}``: call a function
   of the notebook on plain arrays; the reply carries the plain result and
   the arguments as they are afterwards (so the grader sees in-place
@@ -214,6 +216,27 @@ class Worker:
     def namespace(self) -> dict:
         return self.shell.user_ns if self.shell is not None else {}
 
+    def lookup_many(self, message: dict) -> None:
+        """What each of ``names`` is, in one reply: [name, kind, module]
+        triples, the values of the "value" ones in ``values``."""
+        ns = self.namespace()
+        kinds, values = [], {}
+        for name in message.get("names", [])[:1000]:
+            name = str(name)
+            if name not in ns:
+                kinds.append([name, "missing", ""])
+                continue
+            value = ns[name]
+            if type(value).__name__ == "module":
+                kinds.append([name, "module",
+                              str(getattr(value, "__name__", ""))])
+            elif callable(value):
+                kinds.append([name, "callable", ""])
+            else:
+                kinds.append([name, "value", ""])
+                values[name] = value
+        self.send({"op": "kinds", "kinds": kinds}, {"values": values})
+
     def lookup(self, message: dict) -> None:
         name = str(message.get("name", ""))
         ns = self.namespace()
@@ -277,7 +300,7 @@ class Worker:
 
     def serve(self) -> None:
         handlers = {"cell": self.run_cell, "lookup": self.lookup,
-                    "call": self.call}
+                    "lookup_many": self.lookup_many, "call": self.call}
         while True:
             try:
                 message = self.receive()
