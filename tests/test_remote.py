@@ -18,7 +18,7 @@ from autograder.numerics import cost
 from autograder.worker import wire
 from autograder.grading.remote import (INTERRUPT_IGNORED, RemoteFunction, Session,
                                WorkerLost)
-from autograder.grading.sandbox import Limits
+from autograder.grading.sandbox import Limits, bwrap_path
 
 # -- wire --------------------------------------------------------------------
 
@@ -286,3 +286,26 @@ def test_a_worker_writing_garbage_is_cut_off(session):
     with pytest.raises(RuntimeError, match="stopped"):
         RemoteFunction(session, "f")()
     assert session.lost.kind == "corrupt"
+
+
+@pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap is not installed")
+def test_the_sandboxed_worker_finds_its_bytecode(tmp_path):
+    """The worker's modules load from the bytecode bound beside them,
+    current for their source (not compiled again at every start)."""
+    import importlib.util
+
+    s = Session(tmp_path, Limits(cell_timeout=5, notebook_timeout=60))
+    try:
+        reply = s.run_cell(
+            "import importlib.util, os, sys\n"
+            "m = sys.modules['autograder.worker.wire']\n"
+            "data = open(m.__cached__, 'rb').read(16)\n"
+            "print(data[:4] == importlib.util.MAGIC_NUMBER,\n"
+            "      int.from_bytes(data[8:12], 'little')\n"
+            "      == int(os.stat(m.__file__).st_mtime),\n"
+            "      m.__file__)", 5)
+    finally:
+        s.close()
+    text = reply["outputs"][0]["text"]
+    assert text.split()[:2] == ["True", "True"], text
+    assert text.split()[2].startswith("/run/grader/"), text

@@ -191,3 +191,21 @@ def test_source_trees_are_told_from_library_folders(tmp_path):
     assert sandbox_view._is_source_tree(tmp_path / "course")
     assert not sandbox_view._is_source_tree(tmp_path / "site-packages")
     assert not sandbox_view._is_source_tree(tmp_path)
+
+
+def test_the_worker_modules_bytecode_is_bound_beside_them(command):
+    """Compiled once per process: one bytecode file per worker module,
+    where Python looks for it, holding that module's code."""
+    import importlib.util
+    import marshal
+
+    _, (argv, _) = command
+    options, _ = parse_bwrap(argv)
+    cached = {o[2]: Path(o[1]) for o in options if o[0] == "--ro-bind"
+              and o[2].startswith(RUN_DIR) and o[2].endswith(".pyc")}
+    want = {importlib.util.cache_from_source(f"{RUN_DIR}/autograder/{rel}"):
+            rel for rel in sandbox_view.worker_files()}
+    assert set(cached) == set(want)
+    for dest, src in cached.items():
+        code = marshal.loads(src.read_bytes()[16:])
+        assert code.co_filename == str(PACKAGE_DIR / want[dest])
