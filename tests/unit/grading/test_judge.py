@@ -25,15 +25,16 @@ assert x + 1 == 4"""
 
 
 class FakeSession:
-    """What judge asks of the worker: lookup(name) -> (kind, detail)."""
+    """What judge asks of the worker: lookup_many(names) -> name ->
+    (kind, detail)."""
 
     def __init__(self, **globals_):
         self.globals = globals_
         self.asked: list[str] = []
 
-    def lookup(self, name):
-        self.asked.append(name)
-        return self.globals.get(name, ("missing", None))
+    def lookup_many(self, names):
+        self.asked += names
+        return {n: self.globals.get(n, ("missing", None)) for n in names}
 
 
 def test_split_blanks_hidden_lines_and_keeps_line_numbers():
