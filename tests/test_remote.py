@@ -292,8 +292,6 @@ def test_a_worker_writing_garbage_is_cut_off(session):
 def test_the_sandboxed_worker_finds_its_bytecode(tmp_path):
     """The worker's modules load from the bytecode bound beside them,
     current for their source (not compiled again at every start)."""
-    import importlib.util
-
     s = Session(tmp_path, Limits(cell_timeout=5, notebook_timeout=60))
     try:
         reply = s.run_cell(
