@@ -120,6 +120,15 @@ def _journal_lines(path: Path) -> list[dict]:
     return records
 
 
+def _ends_mid_line(path: Path) -> bool:
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        if f.tell() == 0:
+            return False
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) != b"\n"
+
+
 def _load_file(path: Path) -> dict[str, Outcome]:
     if not path.is_file():
         return {}
@@ -160,6 +169,8 @@ class StateFile:
         if self._out is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._out = open(self.journal, "a", encoding="utf-8")
+            if _ends_mid_line(self.journal):   # a killed run's cut line
+                self._out.write("\n")
         # one write of a whole line: a kill leaves at most a cut last line
         self._out.write(json.dumps(outcome.to_dict(), sort_keys=True)
                         + "\n")

@@ -122,6 +122,9 @@ def test_a_killed_run_is_read_as_far_as_it_got(tmp_path):
                    "s2": Outcome("s2", state.FAILED, "bad")}
     again = StateFile(tmp_path, "a")
     assert again.outcomes == got and again.unchanged("s1", "new")
+    # the next run's lines start on a line of their own
+    again.record(Outcome("s4", state.GRADED))
+    assert load(again.path)["s4"] == Outcome("s4", state.GRADED)
 
 
 def test_a_failed_write_leaves_the_old_file_and_the_journal(tmp_path,
