@@ -273,6 +273,10 @@ def ro_binds() -> tuple[list[str], list[str]]:
     only when the working folder or a site folder changes (an install
     adds or removes entries, which changes the folder's mtime), not for
     every notebook."""
+    if not all(os.path.exists(p) for p in _bytecode().values()):
+        # a long-lived process (a Dask worker) outlived its /tmp files
+        _bytecode.cache_clear()
+        _binds.cache_clear()
     args, remount = _binds(os.getcwd(), _site_stamps())
     return list(args), list(remount)
 
@@ -310,8 +314,8 @@ def _binds(cwd: str, stamps: tuple) -> tuple[tuple, tuple]:
         args += ["--ro-bind", str(PACKAGE_DIR / rel),
                  f"{RUN_DIR}/{NAME}/{rel}"]
         if rel in cache:
-            args += ["--ro-bind", cache[rel], importlib.util.cache_from_source(
-                f"{RUN_DIR}/{NAME}/{rel}")]
+            dest = importlib.util.cache_from_source(f"{RUN_DIR}/{NAME}/{rel}")
+            args += ["--ro-bind", cache[rel], dest]
     return tuple(args), (*remount, RUN_DIR)
 
 

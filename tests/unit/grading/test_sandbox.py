@@ -209,3 +209,19 @@ def test_the_worker_modules_bytecode_is_bound_beside_them(command):
     for dest, src in cached.items():
         code = marshal.loads(src.read_bytes()[16:])
         assert code.co_filename == str(PACKAGE_DIR / want[dest])
+
+
+def test_bytecode_removed_under_a_long_lived_process_is_made_again(command):
+    """A Dask worker may outlive /tmp's cleaning: a missing bytecode file
+    is compiled again rather than bound (bwrap would fail to start)."""
+    import shutil
+
+    scratch, _ = command
+    first = sandbox_view._bytecode()
+    shutil.rmtree(Path(next(iter(first.values()))).parent)
+    argv, _ = worker_command(scratch, Limits())
+    options, _ = parse_bwrap(argv)
+    bound = [Path(o[1]) for o in options if o[0] == "--ro-bind"
+             and o[2].startswith(RUN_DIR) and o[2].endswith(".pyc")]
+    assert bound and all(p.is_file() for p in bound)
+    assert set(map(str, bound)).isdisjoint(first.values())
