@@ -155,12 +155,8 @@ class Session:
         """("missing"|"module"|"callable"|"value", detail) of a global."""
         reply = self.request({"op": "lookup", "name": name},
                              timeout=self.limits.cell_timeout)
-        kind = reply.get("kind")
-        if kind == "module":
-            return kind, str(reply.get("module", ""))
-        if kind == "value":
-            return kind, (reply.get("values") or {}).get("value")
-        return kind if kind in ("missing", "callable") else "missing", None
+        return _found(reply.get("kind"), reply.get("module", ""),
+                      (reply.get("values") or {}).get("value"))
 
     def lookup_many(self, names) -> dict:
         """name -> lookup(name) for every name, in one round trip (one per
@@ -178,13 +174,8 @@ class Session:
                     and row[0] in names):
                 continue
             name, kind, module = row
-            if kind == "module":
-                out[name] = (kind, str(module))
-            elif kind == "value" and isinstance(values, dict):
-                out[name] = (kind, values.get(name))
-            else:
-                out[name] = (kind if kind in ("missing", "callable")
-                             else "missing", None)
+            out[name] = _found(kind, module, values.get(name)
+                               if isinstance(values, dict) else None)
         for name in names:
             if name not in out:
                 out[name] = self.lookup(name)
@@ -250,6 +241,16 @@ class Session:
                 f.close()
             except OSError:
                 pass
+
+
+def _found(kind, module, value) -> tuple[str, object]:
+    """A lookup's answer as (kind, detail) from what the worker claimed:
+    anything but a known kind counts as missing."""
+    if kind == "module":
+        return kind, str(module)
+    if kind == "value":
+        return kind, value
+    return (kind if kind in ("missing", "callable") else "missing"), None
 
 
 def _exception(type_name: str, message: str) -> Exception:

@@ -216,6 +216,17 @@ class Worker:
     def namespace(self) -> dict:
         return self.shell.user_ns if self.shell is not None else {}
 
+    @staticmethod
+    def _kind(ns: dict, name: str) -> tuple[str, str]:
+        """(kind, module name) of a global: "missing", "module",
+        "callable" or "value"."""
+        if name not in ns:
+            return "missing", ""
+        value = ns[name]
+        if type(value).__name__ == "module":
+            return "module", str(getattr(value, "__name__", ""))
+        return ("callable" if callable(value) else "value"), ""
+
     def lookup_many(self, message: dict) -> None:
         """What each of ``names`` is, in one reply: [name, kind, module]
         triples, the values of the "value" ones in ``values``."""
@@ -223,34 +234,22 @@ class Worker:
         kinds, values = [], {}
         for name in message.get("names", [])[:1000]:
             name = str(name)
-            if name not in ns:
-                kinds.append([name, "missing", ""])
-                continue
-            value = ns[name]
-            if type(value).__name__ == "module":
-                kinds.append([name, "module",
-                              str(getattr(value, "__name__", ""))])
-            elif callable(value):
-                kinds.append([name, "callable", ""])
-            else:
-                kinds.append([name, "value", ""])
-                values[name] = value
+            kind, module = self._kind(ns, name)
+            kinds.append([name, kind, module])
+            if kind == "value":
+                values[name] = ns[name]
         self.send({"op": "kinds", "kinds": kinds}, {"values": values})
 
     def lookup(self, message: dict) -> None:
         name = str(message.get("name", ""))
         ns = self.namespace()
-        if name not in ns:
-            self.send({"op": "kind", "kind": "missing"})
-            return
-        value = ns[name]
-        if type(value).__name__ == "module":
-            self.send({"op": "kind", "kind": "module",
-                       "module": str(getattr(value, "__name__", ""))})
-        elif callable(value):
-            self.send({"op": "kind", "kind": "callable"})
+        kind, module = self._kind(ns, name)
+        if kind == "module":
+            self.send({"op": "kind", "kind": kind, "module": module})
+        elif kind == "value":
+            self.send({"op": "kind", "kind": kind}, {"value": ns[name]})
         else:
-            self.send({"op": "kind", "kind": "value"}, {"value": value})
+            self.send({"op": "kind", "kind": kind})
 
     def callback(self, ident: int):
         def ask_grader(*args, **kwargs):
