@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import itertools
-import shutil
 import statistics
 import subprocess
 import sys
@@ -46,22 +45,8 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 from autograder.course import assignments  # noqa: E402
 from catalogue import CATALOGUES  # noqa: E402
-from coursekit import (ROOT, build_submission, make_course,  # noqa: E402
+from coursekit import (build_submission, make_course,  # noqa: E402
                        run_nbgrader, submit)
-
-
-def new_course(dest: Path, names: list[str], url: str | None) -> Path:
-    """make_course with the gradebook at ``url`` (None: nbgrader's
-    SQLite file in the course)."""
-    if url is None:
-        return make_course(dest, names)
-    make_course(dest, [])  # the URL must be set before the release
-    with open(dest / "nbgrader_config.py", "a") as config:
-        config.write(f"\nc.CourseDirectory.db_url = {url!r}\n")
-    for name in names:
-        shutil.copytree(ROOT / "solutions" / name, dest / "solutions" / name)
-        run_nbgrader(dest, "generate_assignment", name, "--force")
-    return dest
 
 
 @contextlib.contextmanager
@@ -105,11 +90,9 @@ def dask_cluster(threads: int, logs: Path):
     procs = []
     try:
         for i, cmd in enumerate(commands):
-            log = open(logs / f"dask-{i}.log", "wb")
-            procs.append(subprocess.Popen(cmd, cwd=logs, stdout=log,
-                                          stderr=subprocess.STDOUT))
-            if i == 0:
-                time.sleep(1.0)
+            with open(logs / f"dask-{i}.log", "wb") as log:
+                procs.append(subprocess.Popen(cmd, cwd=logs, stdout=log,
+                                              stderr=subprocess.STDOUT))
         with Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=120)
         yield address
@@ -292,7 +275,7 @@ def main() -> None:
         + (["cluster"] if args.cluster else [])
     with tempfile.TemporaryDirectory() as tmp, \
             databases(args.db, copies) as urls:
-        courses = {c: new_course(Path(tmp) / c, names, urls[c])
+        courses = {c: make_course(Path(tmp) / c, names, urls[c])
                    for c in copies}
         n = 0
         for c in copies:

@@ -45,14 +45,20 @@ def run_nbgrader(course: Path, *args: str, check: bool = True,
     return proc
 
 
-def make_course(dest: Path, assignments: list[str]) -> Path:
-    """Copy config and sources to ``dest`` and release ``assignments``.
+def make_course(dest: Path, assignments: list[str],
+                db_url: str | None = None) -> Path:
+    """Copy config and sources to ``dest`` and release ``assignments``,
+    into the gradebook at ``db_url`` (None: nbgrader's default,
+    dest/gradebook.db).
 
     Releasing writes the gradebook's copy of the hidden tests, which
     autograde restores into every submission.
     """
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
+    if db_url is not None:      # before the release, which writes there
+        with open(dest / "nbgrader_config.py", "a") as config:
+            config.write(f"\nc.CourseDirectory.db_url = {db_url!r}\n")
     for name in assignments:
         shutil.copytree(ROOT / "solutions" / name, dest / "solutions" / name)
         run_nbgrader(dest, "generate_assignment", name, "--force")

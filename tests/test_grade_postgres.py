@@ -9,14 +9,12 @@ must skip every unchanged submission and leave them as they were.
 """
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-from coursekit import (ROOT, build_submission, make_course, run_nbgrader,
-                       submit)
+from coursekit import build_submission, make_course, submit
 from pgserver import postgres
 from autograder.grading.sandbox import bwrap_path
 
@@ -34,12 +32,7 @@ WRONG_GRAD = ("def entropy_grad(p, base=2.0):\n"
 def course_with_db(dest: Path, db_url: str | None) -> Path:
     """A course copy releasing A into the gradebook at ``db_url``
     (None: nbgrader's default, dest/gradebook.db)."""
-    make_course(dest, [])  # config only: db_url must be set before release
-    if db_url is not None:
-        with open(dest / "nbgrader_config.py", "a") as config:
-            config.write(f"\nc.CourseDirectory.db_url = {db_url!r}\n")
-    shutil.copytree(ROOT / "solutions" / A, dest / "solutions" / A)
-    run_nbgrader(dest, "generate_assignment", A, "--force")
+    make_course(dest, [A], db_url)
     submit(dest, "ref", A, build_submission(A, {}))
     submit(dest, "stub", A, build_submission(A, {}, base="stub"))
     submit(dest, "wrong", A, build_submission(

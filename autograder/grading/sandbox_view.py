@@ -302,6 +302,8 @@ def _watched() -> tuple[Path, ...]:
 
 @functools.lru_cache(maxsize=8)
 def _binds(cwd: str, stamps: tuple) -> tuple[tuple, tuple]:
+    """ro_binds' answer; its arguments are the cache key only (_hidden
+    reads the working folder itself)."""
     args = []
     for path in SYSTEM_DIRS:
         if os.path.islink(path):
