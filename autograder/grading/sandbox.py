@@ -130,8 +130,11 @@ def worker_command(scratch: Path, limits: Limits,
     prlimit = ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={cpu}",
                f"--nproc={nproc}", f"--fsize={limits.file_bytes}",
                f"--nofile={limits.open_files}", "--core=0", "--"]
+    # --cap-drop ALL: bubblewrap run by root keeps root's capabilities
+    # in the sandbox otherwise, and with them student code could unmount
+    # the masks over the package's other copies and the course.
     bwrap = [bwrap_path(), "--unshare-all", "--die-with-parent",
-             "--new-session", "--clearenv"]
+             "--new-session", "--clearenv", "--cap-drop", "ALL"]
     for key, value in sandbox_env().items():
         bwrap += ["--setenv", key, value]
     views, read_only = ro_binds()

@@ -16,7 +16,7 @@ ROOT = PACKAGE_DIR.parent
 #: bubblewrap options and how many arguments each takes.
 ARITY = {"--ro-bind": 2, "--bind": 2, "--symlink": 2, "--setenv": 2,
          "--tmpfs": 1, "--proc": 1, "--dev": 1, "--remount-ro": 1,
-         "--chdir": 1}
+         "--chdir": 1, "--cap-drop": 1}
 
 
 def parse_bwrap(argv: list[str]) -> tuple[list[tuple[str, ...]], list[str]]:
@@ -60,6 +60,7 @@ def test_the_network_and_every_namespace_are_unshared(command):
                  "--clearenv"):
         assert flag in flags
     assert "--share-net" not in argv
+    assert ("--cap-drop", "ALL") in options
 
 
 def test_the_environment_is_the_sandboxs_own(command):
