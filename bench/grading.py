@@ -15,8 +15,9 @@ the grades are identical, and last `ratio <stock / ours>`. Not a test:
 stock nbgrader (an hour at 300 students) and ends with the grade
 command's wall time per notebook against its floor (the sandboxed
 worker's floor divided by the cores in use), `ratio <ours / floor>`.
-The grade command's peak memory (RSS of its own process, sampled) and the
-gradebook's size are printed too.
+The grade command's peak memory (RSS of its own process and of its fork
+server, sampled) and the gradebook's size are printed too; so is the
+floor with workers started cold (AUTOGRADER_COLD_WORKERS=1).
 
 --db postgres puts the gradebook (of both copies) on a throwaway
 PostgreSQL server (tests/pgserver.py, commits flushed to disk as on a
@@ -146,28 +147,37 @@ def floor(repeats: int = 5) -> float:
     return statistics.median(times)
 
 
-def worker_floor(repeats: int = 5) -> float:
+def worker_floor(cold: bool, repeats: int = 5) -> float:
     """Median seconds to start the sandboxed worker, run one cell and
-    stop it: the grade command's own floor."""
+    stop it: the grade command's own floor, with workers started cold
+    or forked (autograder.grading.forkserver; its own start is not
+    counted)."""
+    import os
+
     from autograder.grading.remote import Session
     from autograder.grading.sandbox import Limits
 
     times = []
-    for _ in range(repeats):
-        with tempfile.TemporaryDirectory() as tmp:
-            start = time.perf_counter()
-            session = Session(Path(tmp), Limits())
-            session.run_cell("1 + 1", 60)
-            session.close()
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    os.environ["AUTOGRADER_COLD_WORKERS"] = "1" if cold else "0"
+    try:
+        for _ in range(repeats + 1):
+            with tempfile.TemporaryDirectory() as tmp:
+                start = time.perf_counter()
+                session = Session(Path(tmp), Limits())
+                session.run_cell("1 + 1", 60)
+                session.close()
+                times.append(time.perf_counter() - start)
+    finally:
+        del os.environ["AUTOGRADER_COLD_WORKERS"]
+    return statistics.median(times[1:])
 
 
 def grade_all(course: Path, jobs: int | None, force: bool = False,
               names: list[str] | None = None,
               scheduler: str | None = None) -> tuple[float, int]:
     """(wall seconds, peak RSS in bytes of the grade command's own
-    process) of grading ``names`` (every assignment) one after another."""
+    process and its fork server) of grading ``names`` (every
+    assignment) one after another."""
     import psutil
 
     start, peak = time.perf_counter(), 0
@@ -181,13 +191,28 @@ def grade_all(course: Path, jobs: int | None, force: bool = False,
         watched = psutil.Process(proc.pid)
         while proc.poll() is None:
             try:
-                peak = max(peak, watched.memory_info().rss)
+                peak = max(peak, grader_rss(watched))
             except psutil.NoSuchProcess:
                 break
             time.sleep(0.05)
         if proc.wait() != 0:
             raise RuntimeError(proc.stderr.read().decode()[-2000:])
     return time.perf_counter() - start, peak
+
+
+def grader_rss(grader) -> int:
+    """RSS of the grade command's process and of its fork server (the
+    sandboxed workers are not the grader's)."""
+    import psutil
+
+    total = grader.memory_info().rss
+    for child in grader.children():
+        try:
+            if any(a.endswith("forkserver.py") for a in child.cmdline()):
+                total += child.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
 
 
 def sweep(students: int, counts: list[int]) -> None:
@@ -281,7 +306,8 @@ def main() -> None:
         for c in copies:
             n = fill(courses[c], args.students, names)
         ours = courses["ours"]
-        own = worker_floor()
+        cold = worker_floor(cold=True)
+        own = worker_floor(cold=False)
         if not args.no_stock:
             base = floor()
             start = time.perf_counter()
@@ -303,11 +329,13 @@ def main() -> None:
     print(f"class: {args.students} students x {len(names)} assignments "
           f"= {n} notebooks; gradebook: {args.db}")
     print(f"grade command's floor (start sandboxed worker, run one cell, "
-          f"stop): {own:.3f} s; over {cores} cores {own / cores:.3f} s")
+          f"stop): forked {own:.3f} s, cold {cold:.3f} s; over {cores} "
+          f"cores {own / cores:.3f} s and {cold / cores:.3f} s")
     print(f"python -m autograder grade (sandboxed, {jobs} jobs): "
           f"{t_ours:.1f} s, {t_ours / n:.3f} s per notebook, "
-          f"{t_ours / n / (own / cores):.2f} x the floor")
-    print(f"grade command's peak memory (its own process): "
+          f"{t_ours / n / (own / cores):.2f} x the forked floor, "
+          f"{t_ours / n / (cold / cores):.2f} x the cold one")
+    print(f"grade command's peak memory (its process and fork server): "
           f"{peak / 2**20:.0f} MB; gradebook {size / 2**20:.1f} MB")
     for line in unusual:
         print(f"  not graded cleanly: {line}")

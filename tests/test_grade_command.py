@@ -482,8 +482,10 @@ def test_a_sandbox_that_cannot_start_stops_the_run_with_its_message(
     course = make_course(tmp_path / "course", [A])
     submit(course, "someone", A, build_submission(A, {}))
     message = "bwrap: No permissions to create new namespace"
-    monkeypatch.setattr(sandbox, "worker_command", lambda *a, **k: (
-        ["sh", "-c", f"echo '{message}' >&2; exit 1"], None))
+    # both ways a worker starts (cold, and forked into a holder's
+    # sandbox) go through bwrap_command
+    monkeypatch.setattr(sandbox, "bwrap_command", lambda *a, **k: [
+        "sh", "-c", f"echo '{message}' >&2; exit 1", "--"])
     with pytest.raises(SystemExit) as stop:
         gradecmd.run(A, root=course, quiet=True)
     assert "nothing was graded" in str(stop.value)

@@ -17,14 +17,13 @@ import itertools
 import os
 import select
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from . import cputime, sandbox
+from . import cputime, launch, sandbox
 from ..worker import wire
 
 #: How often a measured call's CPU time is read while it runs (seconds).
@@ -62,13 +61,16 @@ class Session:
         self.lost: WorkerLost | None = None
         self.cgroup = sandbox.pids_cgroup(slot, limits.processes) \
             if use_sandbox else None
-        argv, env = sandbox.worker_command(scratch, limits, self.cgroup,
-                                           use_sandbox)
         self.log = open(scratch / ".worker.log", "wb")
-        self.proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=self.log, cwd=scratch, env=env, start_new_session=True)
-        self.fd_out = self.proc.stdout.fileno()
+        try:
+            self.proc = launch.launch(scratch, limits, self.cgroup,
+                                      use_sandbox, self.log)
+        except BaseException:
+            self.log.close()
+            if self.cgroup is not None:
+                sandbox._remove_cgroup(self.cgroup)
+            raise
+        self.fd_out = self.proc.fd_out
 
     # -- low level -----------------------------------------------------------
 
@@ -184,7 +186,7 @@ class Session:
     def cpu_seconds(self) -> float:
         """CPU seconds the worker's whole process tree has used so far,
         from the kernel's accounting."""
-        return cputime.cpu_seconds(self.proc.pid)
+        return sum(cputime.cpu_seconds(root) for root in self.proc.roots)
 
     def interrupt(self) -> None:
         """Stop the worker's running call: SIGALRM, which the worker
@@ -194,8 +196,7 @@ class Session:
             return
         self.interrupted = True
         if self.worker_pid is None:
-            self.worker_pid = cputime.oldest_running(self.proc.pid,
-                                                     sys.executable)
+            self.worker_pid = self.proc.worker_pid(sys.executable)
         if self.worker_pid is not None:
             try:
                 os.kill(self.worker_pid, signal.SIGALRM)
@@ -208,12 +209,7 @@ class Session:
         return ident
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-        self.proc.wait()
+        self.proc.kill()
         if self.cgroup is not None:
             sandbox._remove_cgroup(self.cgroup)
             self.cgroup = None
@@ -236,11 +232,11 @@ class Session:
 
     def close(self) -> None:
         self.kill()
-        for f in (self.proc.stdin, self.proc.stdout, self.log):
-            try:
-                f.close()
-            except OSError:
-                pass
+        self.proc.close()
+        try:
+            self.log.close()
+        except OSError:
+            pass
 
 
 def _found(kind, module, value) -> tuple[str, object]:

@@ -106,30 +106,24 @@ def _user_processes() -> int:
                if p.info["uids"] is not None and p.info["uids"].real == uid)
 
 
-def worker_command(scratch: Path, limits: Limits,
-                   cgroup: Path | None = None,
-                   sandbox: bool = True) -> tuple[list[str], dict | None]:
-    """(argv, env) that start autograder.worker on the scratch folder.
-
-    The worker runs the grader's own worker modules (those of the package
-    this module belongs to, whatever the install): in the sandbox from
-    their read-only copy at RUN_DIR, every other copy of the package
-    hidden; without the sandbox straight from the package's folder."""
-    folder = RUN_DIR if sandbox else str(PACKAGE_DIR.parent)
-    worker = [sys.executable, "-I", "-c", BOOT.format(folder=folder),
-              "--output-limit", str(limits.output_bytes)]
-    if not sandbox:
-        env = {**os.environ, **sandbox_env(), "HOME": str(scratch),
-               "TMPDIR": str(scratch)}
-        return worker, env
-    cpu = int(limits.notebook_timeout) + 5
+def rlimits(limits: Limits, cgroup: Path | None = None
+            ) -> list[tuple[str, int]]:
+    """The kernel limits of a worker, as (RLIMIT_ name, value): the same
+    whether prlimit sets them (a cold start) or the forked worker does
+    (autograder.grading.forkserver)."""
     # Without a cgroup the process limit is per user: leave room for the
     # processes the user already has.
     nproc = limits.processes if cgroup or os.geteuid() == 0 else \
         limits.processes + _user_processes()
-    prlimit = ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={cpu}",
-               f"--nproc={nproc}", f"--fsize={limits.file_bytes}",
-               f"--nofile={limits.open_files}", "--core=0", "--"]
+    return [("AS", limits.memory_bytes),
+            ("CPU", int(limits.notebook_timeout) + 5),
+            ("NPROC", nproc), ("FSIZE", limits.file_bytes),
+            ("NOFILE", limits.open_files), ("CORE", 0)]
+
+
+def bwrap_command(scratch: Path) -> list[str]:
+    """bubblewrap's part of the command, up to and with its "--": a
+    sandbox of its own around the scratch folder."""
     # --cap-drop ALL: bubblewrap run by root keeps root's capabilities
     # in the sandbox otherwise, and with them student code could unmount
     # the masks over the package's other copies and the course.
@@ -142,12 +136,49 @@ def worker_command(scratch: Path, limits: Limits,
               *views, "--bind", str(scratch), INSIDE]
     for path in read_only:
         bwrap += ["--remount-ro", path]
-    bwrap += ["--chdir", INSIDE, "--"]
+    return bwrap + ["--chdir", INSIDE, "--"]
+
+
+def worker_argv(limits: Limits) -> list[str]:
+    """The worker's own options."""
+    return ["--output-limit", str(limits.output_bytes)]
+
+
+def worker_command(scratch: Path, limits: Limits,
+                   cgroup: Path | None = None,
+                   sandbox: bool = True) -> tuple[list[str], dict | None]:
+    """(argv, env) that start autograder.worker cold on the scratch folder.
+
+    The worker runs the grader's own worker modules (those of the package
+    this module belongs to, whatever the install): in the sandbox from
+    their read-only copy at RUN_DIR, every other copy of the package
+    hidden; without the sandbox straight from the package's folder."""
+    folder = RUN_DIR if sandbox else str(PACKAGE_DIR.parent)
+    worker = [sys.executable, "-I", "-c", BOOT.format(folder=folder),
+              *worker_argv(limits)]
+    if not sandbox:
+        env = {**os.environ, **sandbox_env(), "HOME": str(scratch),
+               "TMPDIR": str(scratch)}
+        return worker, env
+    prlimit = ["prlimit", *(f"--{name.lower()}={value}"
+                            for name, value in rlimits(limits, cgroup)), "--"]
     prefix = []
     if cgroup is not None:
         prefix = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"',
                   str(cgroup)]
-    return prefix + prlimit + bwrap + worker, None
+    return prefix + prlimit + bwrap_command(scratch) + worker, None
+
+
+#: What the holder of a forked worker's sandbox runs: it says it is
+#: ready, then only keeps the sandbox's namespaces alive.
+HOLD = ["/bin/sh", "-c", "echo ready; exec sleep infinity"]
+
+
+def holder_command(scratch: Path) -> list[str]:
+    """A sandbox for a forked worker (autograder.grading.forkserver):
+    the same sandbox as a cold start's, holding a sleeping process
+    until the worker joins it."""
+    return bwrap_command(scratch) + HOLD
 
 
 def _remove_cgroup(group: Path) -> None:

@@ -98,3 +98,15 @@ def test_every_folder_of_the_package_is_a_package():
     assert all((f / "__init__.py").is_file() for f in folders), sorted(
         str(f.relative_to(PACKAGE)) for f in folders
         if not (f / "__init__.py").is_file())
+
+
+def test_the_fork_server_holds_nothing_but_the_worker():
+    """Every forked worker inherits the fork server's modules
+    (autograder.grading.forkserver): of the package, it imports and
+    preloads worker/ alone."""
+    from autograder.grading.forkserver import PRELOAD
+
+    path = PACKAGE / "grading" / "forkserver.py"
+    assert {_folder(m) for m in imported_modules(path)} <= {"worker"}
+    assert all(_folder(m) == "worker" for m in PRELOAD
+               if m.split(".")[0] == "autograder")

@@ -1,0 +1,142 @@
+"""The grader's end of the fork server (autograder.grading.forkserver).
+
+One fork server per grader process, started on first use. When it cannot
+start, or fails once, it is not used again by this process and workers
+start cold (a warning says so once): the fork server makes grading
+faster, never possible. ``AUTOGRADER_COLD_WORKERS=1`` starts every
+worker cold.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from . import sandbox
+from .sandbox_view import PACKAGE_DIR, RUN_DIR
+
+log = logging.getLogger(__name__)
+
+SCRIPT = Path(__file__).with_name("forkserver.py")
+#: The order in which a forked worker joins the sandbox's namespaces.
+NAMESPACES = ("user", "cgroup", "ipc", "uts", "net", "pid", "mnt")
+#: How long the server may take to start (its imports) and to answer.
+START_TIMEOUT = 60.0
+ANSWER_TIMEOUT = 30.0
+
+
+class ForkError(RuntimeError):
+    """The fork server could not start a worker."""
+
+
+class ForkServer:
+    def __init__(self):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.socket = ours
+        self.lock = threading.Lock()
+        # a file, not a pipe: a pipe nobody reads could fill and stop it
+        self.errors = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", str(SCRIPT), str(theirs.fileno()),
+             str(PACKAGE_DIR.parent), RUN_DIR],
+            pass_fds=[theirs.fileno()], cwd="/", env=sandbox.sandbox_env(),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=self.errors, start_new_session=True)
+        theirs.close()
+        try:
+            reply = self._answer(START_TIMEOUT)
+        except ForkError:
+            self.close()
+            raise
+        if not reply.get("ready"):
+            self.close()
+            raise ForkError(f"the fork server said {reply!r}")
+
+    def _answer(self, timeout: float) -> dict:
+        ready, _, _ = select.select([self.socket], [], [], timeout)
+        if not ready:
+            raise ForkError("the fork server did not answer in time")
+        message, fds, _, _ = socket.recv_fds(self.socket, 65536, 4)
+        if not message:
+            raise ForkError(f"the fork server stopped: {self._stderr()}")
+        reply = json.loads(message)
+        reply["fds"] = fds
+        return reply
+
+    def _stderr(self) -> str:
+        if self.proc.poll() is None:
+            return "(still running)"
+        self.errors.seek(0)
+        return self.errors.read().decode("utf-8", "replace")[-500:]
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def spawn(self, request: dict, fds: list[int]) -> tuple[int, int]:
+        """(pid, pidfd) of a worker forked into the sandbox whose
+        namespaces are among ``fds`` (see forkserver's request)."""
+        with self.lock:
+            try:
+                socket.send_fds(self.socket, [json.dumps(request).encode()],
+                                fds)
+                reply = self._answer(ANSWER_TIMEOUT)
+            except OSError as exc:
+                raise ForkError(f"the fork server is gone: {exc}") from None
+        if "pid" in reply and len(reply["fds"]) == 1:
+            return int(reply["pid"]), reply["fds"][0]
+        for fd in reply["fds"]:
+            os.close(fd)
+        raise ForkError(str(reply.get("error", "no answer"))[:500])
+
+    def close(self) -> None:
+        self.socket.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.errors.close()
+
+
+_server: ForkServer | None = None
+_owner: int | None = None
+_broken = False
+_lock = threading.Lock()
+
+
+def enabled() -> bool:
+    return not _broken and os.environ.get("AUTOGRADER_COLD_WORKERS") != "1"
+
+
+def server() -> ForkServer | None:
+    """This process's fork server, started if need be; None when workers
+    must start cold."""
+    global _server, _owner
+    if not enabled():
+        return None
+    with _lock:
+        if _server is not None and (_owner != os.getpid()
+                                    or not _server.alive()):
+            _server = None          # a forked grader's copy, or it died
+        if _server is None:
+            try:
+                _server, _owner = ForkServer(), os.getpid()
+            except (OSError, ForkError) as exc:
+                disable(f"the fork server did not start: {exc}")
+                return None
+        return _server
+
+
+def disable(reason: str) -> None:
+    """Start every later worker of this process cold."""
+    global _broken
+    if not _broken:
+        log.warning("%s; workers start cold from now on", reason)
+    _broken = True

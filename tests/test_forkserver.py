@@ -1,0 +1,153 @@
+"""Forked workers (autograder.grading.forkserver): the same sandbox as a
+cold start, and nothing shared between two students' workers.
+
+Each test starts real sandboxes (bubblewrap) and the real fork server.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+import psutil
+import pytest
+
+from autograder.grading import forks
+from autograder.grading.remote import Session
+from autograder.grading.sandbox import Limits, bwrap_path
+
+pytestmark = pytest.mark.skipif(bwrap_path() is None,
+                                reason="bubblewrap is not installed")
+
+LIMITS = Limits(cell_timeout=10, notebook_timeout=60)
+
+
+def run(session: Session, source: str) -> str:
+    reply = session.run_cell(source, 10)
+    texts = [o.get("text", "") for o in reply["outputs"]]
+    assert reply["outputs"] and all(o["output_type"] == "stream"
+                                    for o in reply["outputs"]), reply
+    return "".join(texts)
+
+
+@pytest.fixture
+def open_session(tmp_path):
+    opened = []
+
+    def start(name: str = "a", cold: bool = False) -> Session:
+        folder = tmp_path / name
+        folder.mkdir(exist_ok=True)
+        previous = os.environ.get("AUTOGRADER_COLD_WORKERS")
+        os.environ["AUTOGRADER_COLD_WORKERS"] = "1" if cold else "0"
+        try:
+            session = Session(folder, LIMITS, slot=len(opened))
+        finally:
+            if previous is None:
+                del os.environ["AUTOGRADER_COLD_WORKERS"]
+            else:
+                os.environ["AUTOGRADER_COLD_WORKERS"] = previous
+        opened.append(session)
+        assert session.proc.forked is not cold
+        return session
+
+    yield start
+    for session in opened:
+        session.close()
+
+
+#: What a worker can see of its own confinement.
+VIEW = r"""
+import os, socket
+status = dict(line.split(':\t', 1) for line in
+              open('/proc/self/status').read().splitlines() if ':\t' in line)
+print(sorted(os.listdir('/tmp')), sorted(os.listdir('/run/grader')))
+print(os.getcwd(), os.getuid(), os.getgid(), socket.if_nameindex())
+for field in ('CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs',
+              'Seccomp'):
+    print(field, status[field].strip())
+print(''.join(l for l in open('/proc/self/limits') if 'Max' in l))
+print(sorted(os.environ.items()))
+print(os.path.exists(os.path.expanduser('~root')), os.listdir('/proc/1/ns'))
+"""
+
+
+def test_a_forked_worker_sees_what_a_cold_one_sees(open_session):
+    cold = run(open_session("cold", cold=True), VIEW)
+    forked = run(open_session("forked"), VIEW)
+    assert forked == cold
+    assert "CapEff 0000000000000000" in forked
+    assert "NoNewPrivs 1" in forked
+
+
+def test_a_forked_worker_holds_no_capabilities_and_no_descriptors(
+        open_session):
+    s = open_session()
+    text = run(s, "import ctypes, os\n"
+                  "libc = ctypes.CDLL(None, use_errno=True)\n"
+                  "print(libc.umount2(b'/run/grader', 2), ctypes.get_errno(),"
+                  " sorted(os.listdir('/proc/self/fd')))")
+    gone, err, fds = text.split(maxsplit=2)
+    assert gone == "-1" and int(err) == 1, text          # EPERM
+    # 0-2 (/dev/null), the channel, the listing's own descriptor: nothing
+    # of the fork server or of the grader
+    assert len(eval(fds)) <= 6, fds
+
+
+def test_two_forked_workers_share_nothing(open_session):
+    """Each has its own files, processes and random state (a fork copies
+    the server's, which would be the same for every student)."""
+    first, second = open_session("a"), open_session("b")
+    probe = ("import json, os, random, numpy as np\n"
+             "open('mine.txt', 'w').write('x')\n"
+             "print(json.dumps([np.random.rand(), random.random(),\n"
+             "      os.listdir('.'), [p for p in os.listdir('/proc')\n"
+             "                        if p.isdigit()]]))")
+    one = json.loads(run(first, probe))
+    two = json.loads(run(second, probe))
+    assert one[0] != two[0] and one[1] != two[1], (one, two)
+    assert one[2].count("mine.txt") == two[2].count("mine.txt") == 1
+    # the sandbox's init, its sleeping holder and the worker
+    assert len(one[3]) == len(two[3]) == 3, (one, two)
+
+
+def test_a_killed_forked_worker_leaves_no_process(open_session):
+    s = open_session()
+    run(s, "import subprocess\n"
+           "subprocess.Popen(['sleep', '600'], start_new_session=True)\n"
+           "print('started')")
+    pids = [p.pid for root in s.proc.roots
+            for p in [psutil.Process(root),
+                      *psutil.Process(root).children(recursive=True)]]
+    assert len(pids) >= 5, pids
+    s.close()
+    alive = [p for p in pids if psutil.pid_exists(p)
+             and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    assert not alive
+
+
+def test_a_fork_server_that_cannot_start_leaves_workers_cold(
+        open_session, monkeypatch, tmp_path, caplog):
+    bad = tmp_path / "broken.py"
+    bad.write_text("raise SystemExit('no imports here')\n")
+    monkeypatch.setattr(forks, "SCRIPT", bad)
+    monkeypatch.setattr(forks, "_server", None)
+    monkeypatch.setattr(forks, "_broken", False)
+    with caplog.at_level(logging.WARNING, logger=forks.__name__):
+        s = Session(tmp_path, LIMITS)
+    try:
+        assert not s.proc.forked
+        assert run(s, "print(6 * 7)").strip() == "42"
+    finally:
+        s.close()
+    assert "workers start cold" in caplog.text
+    assert "no imports here" in caplog.text
+
+
+def test_a_forked_worker_holds_no_module_of_the_grader(open_session):
+    """The fork server imports the worker's modules alone: no check, no
+    reference answer, nothing of the grading side to inherit."""
+    text = run(open_session(), "import sys\nprint(sorted(m for m in "
+               "sys.modules if m.split('.')[0] == 'autograder'))")
+    names = eval(text)
+    assert names and all(m == "autograder" or m.startswith(
+        "autograder.worker") for m in names), names
