@@ -151,3 +151,18 @@ def test_a_forked_worker_holds_no_module_of_the_grader(open_session):
     names = eval(text)
     assert names and all(m == "autograder" or m.startswith(
         "autograder.worker") for m in names), names
+
+
+@pytest.mark.parametrize("cold", [False, True], ids=["forked", "cold"])
+def test_matplotlib_finds_its_font_cache_ready(open_session, cold):
+    """Every sandbox starts with an empty /tmp; the grader's font cache
+    (sandbox.font_cache) spares each plotting notebook building one."""
+    pytest.importorskip("matplotlib")
+    text = run(open_session(cold=cold),
+               "import io, logging\n"
+               "log = io.StringIO()\n"
+               "logging.basicConfig(stream=log, level=logging.INFO)\n"
+               "import matplotlib.font_manager as fm\n"
+               "print(len(fm.fontManager.ttflist) > 0,\n"
+               "      'generated new fontManager' in log.getvalue())")
+    assert text.split() == ["True", "False"], text

@@ -71,7 +71,10 @@ class ForkServer:
         return reply
 
     def _stderr(self) -> str:
-        if self.proc.poll() is None:
+        """What the server wrote before it stopped."""
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
             return "(still running)"
         self.errors.seek(0)
         return self.errors.read().decode("utf-8", "replace")[-500:]

@@ -16,10 +16,15 @@ ignores signals; per-cell timeouts and the output cap (autograder.worker).
 """
 from __future__ import annotations
 
+import atexit
+import functools
+import importlib.metadata
 import os
 import shutil
 import signal
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +126,54 @@ def rlimits(limits: Limits, cgroup: Path | None = None
             ("NOFILE", limits.open_files), ("CORE", 0)]
 
 
+@functools.lru_cache(maxsize=None)
+def font_cache() -> tuple[str, ...]:
+    """bubblewrap options that show every sandbox a ready matplotlib font
+    cache in its MPLCONFIGDIR, read-only: each sandbox starts with an
+    empty /tmp, where matplotlib would build the cache again (a few
+    tenths of a second of every notebook that plots). The cache is built
+    outside any sandbox by this Python's matplotlib, with no student
+    code, once per matplotlib version (kept in the user's cache folder,
+    or for this process only when that is not writable); () when
+    matplotlib is not installed or fails."""
+    try:
+        version = importlib.metadata.version("matplotlib")
+    except importlib.metadata.PackageNotFoundError:
+        return ()
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = base / "autograder" / f"matplotlib-{version}"
+    if not any(folder.glob("fontlist-*.json")):
+        folder = _build_font_cache(folder)
+    target = sandbox_env()["MPLCONFIGDIR"]
+    return tuple(arg for cache in sorted(folder.glob("fontlist-*.json"))
+                 for arg in ("--ro-bind", str(cache),
+                             f"{target}/{cache.name}"))
+
+
+def _build_font_cache(folder: Path) -> Path:
+    """The folder where matplotlib, run here, left its font cache:
+    ``folder`` (filled whole or not at all), or a folder of this
+    process's own when ``folder`` cannot be written."""
+    build = Path(tempfile.mkdtemp(prefix="autograder-mpl-"))
+    env = {**sandbox_env(), "HOME": str(build), "MPLCONFIGDIR": str(build)}
+    try:
+        subprocess.run([sys.executable, "-I", "-c",
+                        "import matplotlib.font_manager"], env=env,
+                       cwd=build, capture_output=True, timeout=300)
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        build.rename(folder)    # atomic; another grader may have won
+        return folder
+    except OSError:
+        if any(folder.glob("fontlist-*.json")):
+            shutil.rmtree(build, ignore_errors=True)
+            return folder
+        atexit.register(shutil.rmtree, build, True)
+        return build
+
+
 def bwrap_command(scratch: Path) -> list[str]:
     """bubblewrap's part of the command, up to and with its "--": a
     sandbox of its own around the scratch folder."""
@@ -133,7 +186,7 @@ def bwrap_command(scratch: Path) -> list[str]:
         bwrap += ["--setenv", key, value]
     views, read_only = ro_binds()
     bwrap += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-              *views, "--bind", str(scratch), INSIDE]
+              *views, *font_cache(), "--bind", str(scratch), INSIDE]
     for path in read_only:
         bwrap += ["--remount-ro", path]
     return bwrap + ["--chdir", INSIDE, "--"]
