@@ -99,7 +99,22 @@ def verify_capabilities() -> None:
 def become_worker(request: dict, fds: list[int], status: int,
                   run_dir: str) -> None:
     """In the sandbox, as the grandchild: confine, then run the worker
-    exactly as a cold start would (does not return)."""
+    exactly as a cold start would. What went wrong before the worker
+    runs goes to ``status``."""
+    try:
+        confine(request, fds, status, run_dir)
+    except BaseException as exc:  # noqa: BLE001 - tell the server
+        os.write(status, f"{type(exc).__name__}: {exc}\n".encode()[:2000])
+        os._exit(1)
+    import runpy
+    runpy.run_module("autograder.worker", run_name="__main__",
+                     alter_sys=True)
+
+
+def confine(request: dict, fds: list[int], status: int,
+            run_dir: str) -> None:
+    """Everything a cold start's bubblewrap and prlimit do to the worker,
+    checked; then "ok" on ``status``, which is closed."""
     os.setsid()
     _check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0),
            "parent death signal")
@@ -129,9 +144,6 @@ def become_worker(request: dict, fds: list[int], status: int,
     sys.argv = ["-c", *request["argv"]]
     os.write(status, b"ok\n")
     os.close(status)
-    import runpy
-    runpy.run_module("autograder.worker", run_name="__main__",
-                     alter_sys=True)
 
 
 def _reseed() -> None:
@@ -191,10 +203,8 @@ def start_worker(request: dict, fds: list[int], status: int,
         if pid == 0:
             try:
                 become_worker(request, fds, status, run_dir)
-            except BaseException as exc:  # noqa: BLE001 - tell the server
-                os.write(status, f"{type(exc).__name__}: {exc}\n"
-                         .encode()[:2000])
-            os._exit(1)
+            finally:
+                os._exit(1)
         for fd in (*fds, status):
             os.close(fd)
         _, wait_status = os.waitpid(pid, 0)
