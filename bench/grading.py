@@ -10,11 +10,13 @@ the grades are identical, and last `ratio <stock / ours>`. Not a test:
 
     .venv/bin/python bench/grading.py [--students 30] [--jobs N]
         [--assignment A] [--no-stock] [--db sqlite|postgres] [--cluster]
+        [--cold]
 
 --assignment grades one assignment instead of all seven; --no-stock skips
 stock nbgrader (an hour at 300 students) and ends with the grade
-command's wall time per notebook against its floor (the sandboxed
-worker's floor divided by the cores in use), `ratio <ours / floor>`.
+command's wall time per notebook against its floor (start a sandboxed
+worker as the grade command does, forked, run one cell, stop it; divided
+by the cores in use), `ratio <ours / floor>`.
 The grade command's peak memory (RSS of its own process and of its fork
 server, sampled) and the gradebook's size are printed too; so is the
 floor with workers started cold (AUTOGRADER_COLD_WORKERS=1).
@@ -25,6 +27,9 @@ real server). --cluster grades a third copy on a Dask cluster of separate
 processes started with Dask's own commands, ``dask scheduler`` and two
 ``dask worker`` (half the local pool's threads each), reports its wall
 time against the local pool's and whether the grades are identical.
+
+--cold has the grade command start its workers cold, to compare with
+the fork server in one sitting.
 
 With ``--sweep 1,2,3,4,6`` it grades only with the grade command, once per
 worker count (a forced regrade each), to choose the default.
@@ -158,6 +163,7 @@ def worker_floor(cold: bool, repeats: int = 5) -> float:
     from autograder.grading.sandbox import Limits
 
     times = []
+    saved = os.environ.get("AUTOGRADER_COLD_WORKERS")
     os.environ["AUTOGRADER_COLD_WORKERS"] = "1" if cold else "0"
     try:
         for _ in range(repeats + 1):
@@ -168,7 +174,10 @@ def worker_floor(cold: bool, repeats: int = 5) -> float:
                 session.close()
                 times.append(time.perf_counter() - start)
     finally:
-        del os.environ["AUTOGRADER_COLD_WORKERS"]
+        if saved is None:
+            del os.environ["AUTOGRADER_COLD_WORKERS"]
+        else:
+            os.environ["AUTOGRADER_COLD_WORKERS"] = saved
     return statistics.median(times[1:])
 
 
@@ -289,7 +298,12 @@ def main() -> None:
     parser.add_argument("--cluster", action="store_true",
                         help="grade a copy on a Dask cluster too")
     parser.add_argument("--sweep", help="comma-separated worker counts")
+    parser.add_argument("--cold", action="store_true",
+                        help="the grade command starts its workers cold "
+                        "(AUTOGRADER_COLD_WORKERS=1), not forked")
     args = parser.parse_args()
+    if args.cold:       # inherited by the grade command and Dask's workers
+        os.environ["AUTOGRADER_COLD_WORKERS"] = "1"
     if args.sweep:
         sweep(args.students, [int(j) for j in args.sweep.split(",")])
         return
@@ -331,7 +345,8 @@ def main() -> None:
     print(f"grade command's floor (start sandboxed worker, run one cell, "
           f"stop): forked {own:.3f} s, cold {cold:.3f} s; over {cores} "
           f"cores {own / cores:.3f} s and {cold / cores:.3f} s")
-    print(f"python -m autograder grade (sandboxed, {jobs} jobs): "
+    print(f"python -m autograder grade (sandboxed, {jobs} jobs, workers "
+          f"{'cold' if args.cold else 'forked'}): "
           f"{t_ours:.1f} s, {t_ours / n:.3f} s per notebook, "
           f"{t_ours / n / (own / cores):.2f} x the forked floor, "
           f"{t_ours / n / (cold / cores):.2f} x the cold one")
