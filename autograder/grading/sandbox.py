@@ -6,13 +6,16 @@ worker starts), a private /tmp and, writable, its own scratch copy of the
 submission at /tmp/submission. It has no network (its own empty network
 namespace), no view of the course folder (solutions/, the gradebook,
 grading_state/, other students' folders), of the checks or of the
-reference answers, and, when the grader runs as root, a pids cgroup of its
-own, so that the process limit counts only its processes.
+reference answers, no capability, and, when the grader runs as root, a
+pids cgroup of its own, so that the process limit counts only its
+processes.
 
 Limits: CPU time, address space, processes, file size and open files
-(prlimit); wall time, enforced from outside by autograder.grading.remote with
-SIGKILL of the process group, which works even when the student's code
-ignores signals; per-cell timeouts and the output cap (autograder.worker).
+(rlimits: prlimit sets them for a cold start, the forked worker sets them
+itself, autograder.grading.forkserver); wall time, enforced from outside
+by autograder.grading.remote with SIGKILL (autograder.grading.launch),
+which works even when the student's code ignores signals; per-cell
+timeouts and the output cap (autograder.worker).
 """
 from __future__ import annotations
 
