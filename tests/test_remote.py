@@ -307,4 +307,3 @@ def test_the_sandboxed_worker_finds_its_bytecode(tmp_path):
     text = reply["outputs"][0]["text"]
     assert text.split()[:2] == ["True", "True"], text
     assert text.split()[2].startswith("/run/grader/"), text
-
