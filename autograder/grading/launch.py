@@ -100,14 +100,11 @@ class ForkedWorker:
         out.close()
         if line != b"ready\n":
             raise HolderFailed("the sandbox did not start")
-        try:
-            chain = [psutil.Process(self.holder.pid)]
-            while kids := chain[-1].children():
-                chain.append(kids[0])
-        except psutil.Error:
-            raise HolderFailed("the sandbox stopped") from None
+        # bubblewrap, the sandbox's init, its sleeping process: a chain,
+        # in that order, from one read of the process table
+        chain = cputime.tree(self.holder.pid)
         if len(chain) < 3:
-            raise HolderFailed("the sandbox has no init process")
+            raise HolderFailed("the sandbox stopped or has no init process")
         return chain[1].pid, chain[-1].pid
 
     def _spawn(self, server, limits, cgroup, log, leaf: int) -> None:
