@@ -169,3 +169,19 @@ def test_matplotlib_finds_its_font_cache_ready(open_session, cold):
                "print(len(fm.fontManager.ttflist) > 0,\n"
                "      'generated new fontManager' in log.getvalue())")
     assert text.split() == ["True", "False"], text
+
+
+def test_the_warm_up_leaves_nothing_a_cold_worker_lacks(open_session):
+    """The fork server formats one traceback before it forks (the first
+    one of every notebook costs less): a forked worker finds inspect's
+    module table filled, but neither the warm-up's lines nor where the
+    grader's modules or the server's script lie on the host."""
+    from autograder.grading.sandbox import PACKAGE_DIR
+
+    text = run(open_session(), "import inspect, linecache\n"
+               "print(len(inspect.modulesbyfile) > 100,\n"
+               "      '<warm-up>' in linecache.cache, sorted(\n"
+               "    name for path, name in inspect.modulesbyfile.items()\n"
+               "    if name.split('.')[0] in ('autograder', '__main__')\n"
+               f"    or path.startswith({str(PACKAGE_DIR)!r})))")
+    assert text.strip() == "True False []", text
