@@ -26,11 +26,19 @@ BUSY = textwrap.dedent("""
     if how == "thread":
         t = threading.Thread(target=busy, args=(0.3,))
         t.start(); t.join()
-    elif how == "child":
+    elif how in ("child", "zombie"):
         pid = os.fork()
         if pid == 0:
             busy(0.3); os._exit(0)
-        os.waitpid(pid, 0)
+        if how == "child":
+            os.waitpid(pid, 0)
+        else:                       # ended, not reaped: a zombie
+            while open(f"/proc/{pid}/stat").read().split(") ")[1][0] != "Z":
+                time.sleep(0.01)
+    elif how == "odd name":        # /proc/PID/stat: "pid (x) (y z) S ..."
+        import ctypes
+        ctypes.CDLL(None).prctl(15, b"x) (y z", 0, 0, 0)
+        busy(0.3)
     else:
         busy(0.3)
     print("done", flush=True)
@@ -60,10 +68,29 @@ def test_the_cpu_time_of_the_process_and_its_threads():
             _finish(proc)
 
 
-def test_children_count_once_they_are_reaped():
-    used, proc = _run("child")
+def test_children_count_once_they_are_reaped_and_before():
+    for how in ("child", "zombie"):
+        used, proc = _run(how)
+        try:
+            assert 0.25 <= used <= 1.0, (how, used)
+        finally:
+            _finish(proc)
+
+
+def test_a_process_named_with_parentheses_and_spaces():
+    used, proc = _run("odd name")
     try:
         assert 0.25 <= used <= 1.0, used
+    finally:
+        _finish(proc)
+
+
+def test_trees_read_together_count_each_process_once():
+    used, proc = _run("main")
+    try:
+        both = cputime.cpu_seconds(proc.pid, proc.pid, -1)
+        assert abs(both - used) < 0.05, (both, used)
+        assert cputime.cpu_seconds() == 0.0
     finally:
         _finish(proc)
 

@@ -4,12 +4,11 @@ The grade command tells a derived gradient from one computed by finite
 differences by what the call costs. Whatever the student's process says
 about its own cost is a claim (it can replace any counter or clock that
 runs inside it), so the cost is read here, outside, from the kernel's
-/proc/PID/stat through psutil (never from the process itself): the user
-and system time of every process in the worker's tree, the threads and the
+/proc/PID/stat (never from the process itself): the user and system time
+of every process in the worker's tree, the threads and the
 reaped children included (a child's time moves into its parent's cutime
 and cstime when it is reaped; an orphan is reaped by the sandbox's init,
-which is in the tree too). The kernel counts clock ticks (10 ms);
-psutil's ``cpu_times()`` gives utime, stime, cutime and cstime in seconds.
+which is in the tree too). The kernel counts clock ticks (10 ms).
 """
 from __future__ import annotations
 
@@ -27,17 +26,47 @@ def tree(root: int) -> list[psutil.Process]:
         return []
 
 
-def cpu_seconds(root: int) -> float:
-    """CPU seconds used so far by ``root``'s tree: user and system time
-    of each process (its threads included) and of its reaped children."""
-    total = 0.0
-    for proc in tree(root):
+#: The kernel's unit of CPU time in /proc/PID/stat (clock ticks per second).
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, CPU clock ticks) of every process, from one
+    read of each /proc/PID/stat: user and system time of the process (its
+    threads included) and of its reaped children."""
+    table = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
         try:
-            t = proc.cpu_times()
-        except psutil.Error:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                stat = f.read()
+            # after "pid (comm) ": state, ppid, ... utime stime cutime
+            # cstime are fields 14-17 (comm may hold spaces and ")")
+            fields = stat[stat.rindex(b")") + 2:].split()
+            table[int(entry.name)] = (int(fields[1]),
+                                      sum(map(int, fields[11:15])))
+        except (OSError, ValueError, IndexError):
             continue        # ended meanwhile: its parent now counts it
-        total += t.user + t.system + t.children_user + t.children_system
-    return total
+    return table
+
+
+def cpu_seconds(*roots: int) -> float:
+    """CPU seconds used so far by the trees of ``roots`` together (each
+    process counted once), from one read of the process table: user and
+    system time of each process (its threads included) and of its reaped
+    children."""
+    table = _processes()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    seen, todo = set(), [r for r in roots if r in table]
+    while todo:
+        pid = todo.pop()
+        if pid not in seen:
+            seen.add(pid)
+            todo += children.get(pid, ())
+    return sum(table[pid][1] for pid in seen) / TICKS
 
 
 def oldest_running(root: int, executable: str) -> int | None:

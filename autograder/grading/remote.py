@@ -186,7 +186,7 @@ class Session:
     def cpu_seconds(self) -> float:
         """CPU seconds the worker's whole process tree has used so far,
         from the kernel's accounting."""
-        return sum(cputime.cpu_seconds(root) for root in self.proc.roots)
+        return cputime.cpu_seconds(*self.proc.roots)
 
     def interrupt(self) -> None:
         """Stop the worker's running call: SIGALRM, which the worker
