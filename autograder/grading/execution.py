@@ -21,9 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-
 from . import judge, sandbox
+from .pipeline import job_notebook
 from ..notebook import DEFAULT, Markers, is_test_cell
 from .remote import INTERRUPT_IGNORED, Session, WorkerLost
 
@@ -47,7 +46,7 @@ def execute_job(job: dict, limits: sandbox.Limits, use_sandbox: bool = True,
     for name, text in job["notebooks"].items():
         with scratch_folder(job["files"]) as scratch:
             results[name] = run_notebook(
-                nbformat.reads(text, as_version=4), scratch, limits,
+                job_notebook(text), scratch, limits,
                 job.get("seed", 0), slot, use_sandbox,
                 Markers(*job.get("markers", (DEFAULT.begin, DEFAULT.end))))
     return results

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -44,8 +45,14 @@ MAX_DATA_BYTES = 5 * 1024 * 1024
 
 def master_cells(cfg: CourseConfig, assignment: str,
                  notebook: str) -> list[MasterCell]:
-    """Graded and locked cells of the released notebook, in order."""
+    """Graded and locked cells of the released notebook, in order (read
+    once per run, and again when the file changes)."""
     path = cfg.root / cfg.release / assignment / f"{notebook}.ipynb"
+    return list(_master_cells(path, path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=64)
+def _master_cells(path: Path, stamp: int) -> tuple[MasterCell, ...]:
     nb = nbformat.read(path, as_version=4)
     cells = []
     for cell in nb.cells:
@@ -55,7 +62,7 @@ def master_cells(cfg: CourseConfig, assignment: str,
                                     bool(meta.get("solution")),
                                     bool(meta.get("locked")),
                                     meta.get("points")))
-    return cells
+    return tuple(cells)
 
 
 def notebooks_of(cfg: CourseConfig, assignment: str) -> list[str]:
@@ -249,12 +256,25 @@ def prepare(cfg: CourseConfig, assignment: str, student: str,
                 nb, resources = pp(nb, resources)
             except Exception as exc:  # noqa: BLE001 - nbgrader's own checks
                 raise SubmissionError(f"{name}.ipynb: {exc}") from None
-        job["notebooks"][name] = nbformat.writes(nb)
+        job["notebooks"][name] = job_text(nb)
     for path in sorted(folder.rglob("*")):
         if path.is_file() and path.suffix != ".ipynb" \
                 and path.stat().st_size <= MAX_DATA_BYTES:
             job["files"][str(path.relative_to(folder))] = path.read_bytes()
     return job, notes
+
+
+def job_text(nb: nbformat.NotebookNode) -> str:
+    """A sanitized notebook as a job carries it: compact JSON, written by
+    json's C encoder (nbformat's indented writer is pure Python, ~5 ms a
+    notebook); read back with job_notebook."""
+    return json.dumps(nb, ensure_ascii=False)
+
+
+def job_notebook(text: str) -> nbformat.NotebookNode:
+    """The notebook of job_text (or of nbformat.writes), not validated
+    again: the grader wrote it, after nbgrader's checks."""
+    return nbformat.v4.reads(text)
 
 
 # -- after execution: save grades (trusted, the only db writer) ------------
@@ -265,7 +285,7 @@ def assemble(sanitized: str, result: dict) -> nbformat.NotebookNode:
     Outputs were rebuilt from plain data by autograder.grading.execution; a test
     cell's outputs end with the outside verdict's error when it failed.
     """
-    nb = nbformat.reads(sanitized, as_version=4)
+    nb = job_notebook(sanitized)
     outputs, counts = result["outputs"], result["counts"]
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
