@@ -34,13 +34,15 @@ def run(session: Session, source: str) -> str:
 def open_session(tmp_path):
     opened = []
 
-    def start(name: str = "a", cold: bool = False) -> Session:
+    def start(name: str = "a", cold: bool = False,
+              pyplot: bool = False) -> Session:
         folder = tmp_path / name
         folder.mkdir(exist_ok=True)
         previous = os.environ.get("AUTOGRADER_COLD_WORKERS")
         os.environ["AUTOGRADER_COLD_WORKERS"] = "1" if cold else "0"
         try:
-            session = Session(folder, LIMITS, slot=len(opened))
+            session = Session(folder, LIMITS, slot=len(opened),
+                              pyplot=pyplot)
         finally:
             if previous is None:
                 del os.environ["AUTOGRADER_COLD_WORKERS"]
@@ -133,7 +135,7 @@ def test_a_fork_server_that_cannot_start_leaves_workers_cold(
     bad = tmp_path / "broken.py"
     bad.write_text("raise SystemExit('no imports here')\n")
     monkeypatch.setattr(forks, "SCRIPT", bad)
-    monkeypatch.setattr(forks, "_server", None)
+    monkeypatch.setattr(forks, "_servers", {})
     monkeypatch.setattr(forks, "_broken", False)
     with caplog.at_level(logging.WARNING, logger=forks.__name__):
         s = Session(tmp_path, LIMITS)
@@ -185,3 +187,56 @@ def test_the_warm_up_leaves_nothing_a_cold_worker_lacks(open_session):
                "    if name.split('.')[0] in ('autograder', '__main__')\n"
                f"    or path.startswith({str(PACKAGE_DIR)!r})))")
     assert text.strip() == "True False []", text
+
+
+#: What matplotlib remembers of its folders, and any string of its
+#: modules that names the grader's font cache folder on the host.
+MATPLOTLIB_VIEW = r"""
+import sys
+preloaded = "matplotlib.pyplot" in sys.modules
+import matplotlib, matplotlib.pyplot as plt, matplotlib.style
+host = [f"{m}.{k}" for m, mod in list(sys.modules.items())
+        if m.split(".")[0] == "matplotlib"
+        for k, v in list(vars(mod).items())
+        if HOST in str(v)[:10000]]
+fig, ax = plt.subplots()
+ax.plot([0, 1], [1, 0])
+fig.savefig("plot.png")
+print(preloaded, matplotlib.get_configdir(), matplotlib.get_cachedir(),
+      matplotlib.style.USER_LIBRARY_PATHS, plt.get_backend(), host)
+"""
+
+
+def test_pyplot_is_preloaded_and_knows_only_the_sandbox(open_session,
+                                                        tmp_path):
+    """The fork server for notebooks that plot imports pyplot (reading
+    the grader's font cache folder on the host); its forked worker finds
+    it imported, with the folders a cold worker finds, and draws. The
+    other fork server's workers do not have it."""
+    from autograder.grading.sandbox import font_cache_folder
+
+    pytest.importorskip("matplotlib")
+    source = f"HOST = {str(font_cache_folder())!r}\n" + MATPLOTLIB_VIEW
+    forked = run(open_session("forked", pyplot=True), source).split(" ", 1)
+    cold = run(open_session("cold", cold=True), source).split(" ", 1)
+    assert forked[0] == "True" and cold[0] == "False"
+    assert forked[1] == cold[1], (forked, cold)
+    assert forked[1].strip() == "/tmp/mpl /tmp/mpl ['/tmp/mpl/stylelib'] " \
+        "Agg []", forked
+    assert (tmp_path / "forked" / "plot.png").stat().st_size > 1000
+    plain = run(open_session("plain"), "import sys\n"
+                "print('matplotlib' in sys.modules)")
+    assert plain.strip() == "False"
+
+
+def test_a_notebook_that_names_matplotlib_gets_the_pyplot_workers():
+    import nbformat
+
+    from autograder.grading.execution import plots
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("matplotlib draws the figure"),
+        nbformat.v4.new_code_cell("x = 1")])
+    assert not plots(nb)
+    nb.cells.append(nbformat.v4.new_code_cell("import matplotlib.pyplot"))
+    assert plots(nb)

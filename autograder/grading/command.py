@@ -7,6 +7,7 @@ import time
 import warnings
 from pathlib import Path
 
+import nbformat
 from tqdm import tqdm
 
 from . import execution, judge, pipeline, sandbox
@@ -56,7 +57,9 @@ def _run(assignment, *, students, jobs, scheduler, force, use_sandbox, root,
             continue
         todo.append((student, fp))
     if todo and scheduler is None:
-        problem = execution.preflight(limits, use_sandbox)
+        pyplot = any(execution.plots(nbformat.read(path, as_version=4))
+                     for path in release if path.is_file())
+        problem = execution.preflight(limits, use_sandbox, pyplot)
         if problem:
             raise SystemExit(
                 "the sandboxed worker cannot run on this machine, so "

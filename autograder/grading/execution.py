@@ -76,7 +76,7 @@ def run_notebook(nb, scratch: Path, limits: sandbox.Limits, seed: int,
     verdicts: dict[str, dict] = {}
     flags: list[str] = []
     status, detail = "ok", ""
-    session = Session(scratch, limits, slot, use_sandbox)
+    session = Session(scratch, limits, slot, use_sandbox, plots(nb))
     try:
         for i, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
@@ -128,16 +128,25 @@ def run_notebook(nb, scratch: Path, limits: sandbox.Limits, seed: int,
             "verdicts": verdicts, "flags": flags}
 
 
-def preflight(limits: sandbox.Limits, use_sandbox: bool = True) -> str:
+def plots(nb) -> bool:
+    """Whether a code cell of ``nb`` names matplotlib."""
+    return any(cell.cell_type == "code" and "matplotlib" in cell.source
+               for cell in nb.cells)
+
+
+def preflight(limits: sandbox.Limits, use_sandbox: bool = True,
+              pyplot: bool = False) -> str:
     """Why no worker can run here ("" when one starts and runs a cell).
 
     A sandbox that cannot start at all (say, bwrap may not create
     namespaces in this container) would otherwise end every submission
     of the class as "crashed"; this tells the instructor once, with the
-    sandbox's own message.
+    sandbox's own message. ``pyplot``: the notebooks plot (the worker
+    comes from the fork server they will use).
     """
     with scratch_folder({}) as scratch:
-        session = Session(scratch, limits, PREFLIGHT_SLOT, use_sandbox)
+        session = Session(scratch, limits, PREFLIGHT_SLOT, use_sandbox,
+                          pyplot)
         try:
             reply = session.run_cell("6 * 7", limits.cell_timeout)
             outs = _clean_outputs(reply.get("outputs"))

@@ -37,15 +37,21 @@ class ForkError(RuntimeError):
 
 
 class ForkServer:
-    def __init__(self):
+    """A fork server; with ``pyplot``, one whose workers find matplotlib's
+    pyplot imported (it costs the others' start a little: ~12 ms of CPU
+    per worker for the larger process to copy and tear down)."""
+
+    def __init__(self, pyplot: bool = False):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.socket = ours
         self.lock = threading.Lock()
         # a file, not a pipe: a pipe nobody reads could fill and stop it
         self.errors = tempfile.TemporaryFile()
+        fonts = sandbox.font_cache_folder() if pyplot else None
         self.proc = subprocess.Popen(
             [sys.executable, "-I", str(SCRIPT), str(theirs.fileno()),
-             str(PACKAGE_DIR.parent), RUN_DIR],
+             str(PACKAGE_DIR.parent), RUN_DIR,
+             *([str(fonts)] if fonts is not None else [])],
             pass_fds=[theirs.fileno()], cwd="/", env=sandbox.sandbox_env(),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=self.errors, start_new_session=True)
@@ -108,7 +114,7 @@ class ForkServer:
         self.errors.close()
 
 
-_server: ForkServer | None = None
+_servers: dict[bool, ForkServer] = {}     # by pyplot
 _owner: int | None = None
 _broken = False
 _lock = threading.Lock()
@@ -118,23 +124,25 @@ def enabled() -> bool:
     return not _broken and os.environ.get("AUTOGRADER_COLD_WORKERS") != "1"
 
 
-def server() -> ForkServer | None:
-    """This process's fork server, started if need be; None when workers
-    must start cold."""
-    global _server, _owner
+def server(pyplot: bool = False) -> ForkServer | None:
+    """This process's fork server (the one with pyplot preloaded, or
+    the one without), started if need be; None when workers must start
+    cold."""
+    global _owner
     if not enabled():
         return None
     with _lock:
-        if _server is not None and (_owner != os.getpid()
-                                    or not _server.alive()):
-            _server = None          # a forked grader's copy, or it died
-        if _server is None:
+        if _owner != os.getpid():
+            _servers.clear()        # a forked grader's copies
+            _owner = os.getpid()
+        found = _servers.get(pyplot)
+        if found is None or not found.alive():
             try:
-                _server, _owner = ForkServer(), os.getpid()
+                _servers[pyplot] = found = ForkServer(pyplot)
             except (OSError, ForkError) as exc:
                 disable(f"the fork server did not start: {exc}")
                 return None
-        return _server
+        return found
 
 
 def disable(reason: str) -> None:

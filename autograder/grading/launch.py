@@ -175,9 +175,10 @@ class ForkedWorker:
 
 
 def launch(scratch: Path, limits: sandbox.Limits, cgroup, use_sandbox: bool,
-           log):
-    """A started worker: forked when the fork server can, cold otherwise."""
-    server = forks.server() if use_sandbox else None
+           log, pyplot: bool = False):
+    """A started worker: forked when the fork server can (with ``pyplot``,
+    by the one that preloads matplotlib's pyplot), cold otherwise."""
+    server = forks.server(pyplot) if use_sandbox else None
     if server is not None:
         try:
             return ForkedWorker(server, scratch, limits, cgroup, log)

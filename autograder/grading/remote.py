@@ -47,7 +47,9 @@ class Session:
     """One worker process in one sandbox, for one notebook."""
 
     def __init__(self, scratch: Path, limits: sandbox.Limits, slot: int = 0,
-                 use_sandbox: bool = True):
+                 use_sandbox: bool = True, pyplot: bool = False):
+        """``pyplot``: the notebook plots, so a worker with matplotlib's
+        pyplot imported beforehand suits it (autograder.grading.forks)."""
         self.limits = limits
         self.started = time.monotonic()
         self.deadline = self.started + limits.notebook_timeout
@@ -64,7 +66,7 @@ class Session:
         self.log = open(scratch / ".worker.log", "wb")
         try:
             self.proc = launch.launch(scratch, limits, self.cgroup,
-                                      use_sandbox, self.log)
+                                      use_sandbox, self.log, pyplot)
         except BaseException:
             self.log.close()
             if self.cgroup is not None:

@@ -130,23 +130,33 @@ def rlimits(limits: Limits, cgroup: Path | None = None
 
 
 @functools.lru_cache(maxsize=None)
-def font_cache() -> tuple[str, ...]:
-    """bubblewrap options that show every sandbox a ready matplotlib font
-    cache in its MPLCONFIGDIR, read-only: each sandbox starts with an
-    empty /tmp, where matplotlib would build the cache again (a few
-    tenths of a second of every notebook that plots). The cache is built
-    outside any sandbox by this Python's matplotlib, with no student
-    code, once per matplotlib version (kept in the user's cache folder,
-    or for this process only when that is not writable); () when
-    matplotlib is not installed or fails."""
+def font_cache_folder() -> Path | None:
+    """The folder of a ready matplotlib font cache for the sandboxes:
+    each sandbox starts with an empty /tmp, where matplotlib would build
+    the cache again (a few tenths of a second of every notebook that
+    plots). Built outside any sandbox by this Python's matplotlib, with
+    no student code, once per matplotlib version (kept in the user's
+    cache folder, or for this process only when that is not writable);
+    None when matplotlib is not installed."""
     try:
         version = importlib.metadata.version("matplotlib")
     except importlib.metadata.PackageNotFoundError:
-        return ()
+        return None
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     folder = base / "autograder" / f"matplotlib-{version}"
     if not any(folder.glob("fontlist-*.json")):
         folder = _build_font_cache(folder)
+    return folder
+
+
+@functools.lru_cache(maxsize=None)
+def font_cache() -> tuple[str, ...]:
+    """bubblewrap options that show every sandbox the font cache of
+    font_cache_folder in its MPLCONFIGDIR, read-only; () when there is
+    none."""
+    folder = font_cache_folder()
+    if folder is None:
+        return ()
     target = sandbox_env()["MPLCONFIGDIR"]
     return tuple(arg for cache in sorted(folder.glob("fontlist-*.json"))
                  for arg in ("--ro-bind", str(cache),
