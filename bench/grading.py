@@ -31,6 +31,12 @@ time against the local pool's and whether the grades are identical.
 --cold has the grade command start its workers cold, to compare with
 the fork server in one sitting.
 
+The notebook floor goes further than the floor: a sandboxed worker runs
+a whole notebook's cells as the grade command sends them (hidden tests
+removed), nothing judged or saved; the grade command's time per
+notebook against it (over the cores in use) is what grading adds to
+running the notebooks sandboxed.
+
 With ``--sweep 1,2,3,4,6`` it grades only with the grade command, once per
 worker count (a forced regrade each), to choose the default.
 """
@@ -181,6 +187,41 @@ def worker_floor(cold: bool, repeats: int = 5) -> float:
     return statistics.median(times[1:])
 
 
+def notebook_floor(course: Path, names: list[str], students: int) -> float:
+    """Mean seconds to start the sandboxed worker, run one notebook's
+    code cells as the grade command sends them (sanitized, hidden tests
+    removed) and stop it, over a reference answer, a catalogue mistake
+    and a stub of each assignment (the class's mix): the sandbox's share
+    of grading, without the outside verdicts and nbgrader's pipeline."""
+    from autograder.course import load_config
+    from autograder.grading import execution, judge, pipeline
+    from autograder.grading.remote import Session
+    from autograder.grading.sandbox import Limits
+    from autograder.notebook import Markers, is_test_cell
+
+    cfg, limits, times = load_config(course), Limits(), []
+    for a in names:
+        notebooks = pipeline.notebooks_of(cfg, a)
+        for i in range(min(3, students)):
+            job, _ = pipeline.prepare(cfg, a, f"student{i:03d}", notebooks)
+            markers = Markers(*job["markers"])
+            for text in job["notebooks"].values():
+                nb = pipeline.job_notebook(text)
+                with execution.scratch_folder(job["files"]) as scratch:
+                    start = time.perf_counter()
+                    session = Session(scratch, limits,
+                                      pyplot=execution.plots(nb))
+                    for cell in nb.cells:
+                        if cell.cell_type != "code":
+                            continue
+                        source = judge.strip_hidden(cell.source, markers) \
+                            if is_test_cell(cell) else cell.source
+                        session.run_cell(source, limits.cell_timeout)
+                    session.close()
+                    times.append(time.perf_counter() - start)
+    return statistics.mean(times)
+
+
 def grade_all(course: Path, jobs: int | None, force: bool = False,
               names: list[str] | None = None,
               scheduler: str | None = None) -> tuple[float, int]:
@@ -329,6 +370,7 @@ def main() -> None:
                 run_nbgrader(courses["stock"], "autograde", a, timeout=7200)
             t_stock = time.perf_counter() - start
         t_ours, peak = grade_all(ours, args.jobs, names=names)
+        cells = notebook_floor(ours, names, args.students)
         size = gradebook_bytes(ours)
         unusual = states(ours, names)
         mine = scores(ours, names)
@@ -350,6 +392,10 @@ def main() -> None:
           f"{t_ours:.1f} s, {t_ours / n:.3f} s per notebook, "
           f"{t_ours / n / (own / cores):.2f} x the forked floor, "
           f"{t_ours / n / (cold / cores):.2f} x the cold one")
+    print(f"notebook floor (start sandboxed worker, run a notebook's "
+          f"cells without the hidden tests, stop): {cells:.3f} s; over "
+          f"{cores} cores {cells / cores:.3f} s; the grade command "
+          f"{t_ours / n / (cells / cores):.2f} x it")
     print(f"grade command's peak memory (its process and fork server): "
           f"{peak / 2**20:.0f} MB; gradebook {size / 2**20:.1f} MB")
     for line in unusual:
