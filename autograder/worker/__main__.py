@@ -14,8 +14,8 @@ It speaks autograder.worker.wire frames on stdin/stdout with the trusted grader:
   reply.
 - ``{"op": "call", "name": ..., values: args, kwargs}``: call a function
   of the notebook on plain arrays; the reply carries the plain result and
-  the arguments as they are afterwards (so the grader sees in-place
-  changes). Arguments the grader marks as callbacks become functions that
+  the array arguments the call changed, as they are afterwards (so the
+  grader sees in-place changes). Arguments the grader marks as callbacks become functions that
   ask the grader (for numerical_gradient's ``f``). SIGALRM interrupts a
   running call or cell: the worker's own timeouts use it, and so does the
   grader, which measures a call's cost from outside (autograder.grading.cputime).
@@ -278,6 +278,9 @@ class Worker:
         args = [self._bind_callbacks(a) for a in values.get("args", ())]
         kwargs = {k: self._bind_callbacks(v)
                   for k, v in values.get("kwargs", {}).items()}
+        # copies to tell which arguments the call changed: only those go
+        # back (sending every argument back doubled a call's traffic)
+        before = [_copy(a) for a in args]
         arm_alarm(message, "the call")
         # What the function prints while the grader calls it is dropped:
         # it could be the hidden inputs, and no cell is running.
@@ -293,7 +296,8 @@ class Worker:
             self.outputs = cell_outputs
         self.send({"op": "return"},
                   {"value": result, "args_after": tuple(
-                      a if callable(a) is False else None for a in args)})
+                      a if _changed(a, b) else None
+                      for a, b in zip(args, before))})
 
     # -- loop ----------------------------------------------------------------
 
@@ -335,6 +339,28 @@ def disarm_alarm() -> None:
     crossing the reply) must not hit the loop that reads requests."""
     signal.setitimer(signal.ITIMER_REAL, 0)
     signal.signal(signal.SIGALRM, signal.SIG_IGN)
+
+
+def _copy(value):
+    """A copy of an array argument (None for anything else)."""
+    import numpy as np
+
+    return value.copy() if type(value) is np.ndarray else None
+
+
+def _changed(value, before) -> bool:
+    """Whether the call changed the array argument ``value`` (whose copy
+    from before the call is ``before``); the grader copies such changes
+    onto its own arrays."""
+    import numpy as np
+
+    if before is None or type(value) is not np.ndarray:
+        return False
+    try:
+        return value.shape != before.shape or value.dtype != before.dtype \
+            or not np.array_equal(value, before, equal_nan=True)
+    except Exception:  # noqa: BLE001 - the student's array, send it
+        return True
 
 
 def _text(exc: BaseException) -> str:
