@@ -18,12 +18,15 @@ import psutil
 
 
 def tree(root: int) -> list[psutil.Process]:
-    """``root`` and all its descendants that are alive (or zombies)."""
-    try:
-        proc = psutil.Process(root)
-        return [proc] + proc.children(recursive=True)
-    except (psutil.Error, ValueError):
-        return []
+    """``root`` and all its descendants that are alive (or zombies),
+    parents before their children."""
+    procs = []
+    for pid in _descendants(_processes(), (root,)):
+        try:
+            procs.append(psutil.Process(pid))
+        except psutil.Error:
+            continue        # ended meanwhile
+    return procs
 
 
 #: The kernel's unit of CPU time in /proc/PID/stat (clock ticks per second).
@@ -57,16 +60,23 @@ def cpu_seconds(*roots: int) -> float:
     system time of each process (its threads included) and of its reaped
     children."""
     table = _processes()
+    return sum(table[pid][1] for pid in _descendants(table, roots)) / TICKS
+
+
+def _descendants(table: dict[int, tuple[int, int]], roots) -> list[int]:
+    """The pids of ``roots`` and of all their descendants in ``table``
+    (as _processes gives it), each once, parents before children."""
     children: dict[int, list[int]] = {}
     for pid, (ppid, _) in table.items():
         children.setdefault(ppid, []).append(pid)
-    seen, todo = set(), [r for r in roots if r in table]
-    while todo:
-        pid = todo.pop()
-        if pid not in seen:
-            seen.add(pid)
-            todo += children.get(pid, ())
-    return sum(table[pid][1] for pid in seen) / TICKS
+    found = list(dict.fromkeys(r for r in roots if r in table))
+    seen = set(found)
+    for pid in found:           # grows while it is walked: breadth first
+        for child in children.get(pid, ()):
+            if child not in seen:
+                seen.add(child)
+                found.append(child)
+    return found
 
 
 def oldest_running(root: int, executable: str) -> int | None:
