@@ -301,7 +301,8 @@ def preload() -> None:
 
 #: The warm-up's own exception, raised from code of this fake file.
 WARM_UP_FILE = "<warm-up>"
-WARM_UP_SOURCE = "def warm_up():\n    raise ValueError('warm-up')\n\nwarm_up()\n"
+WARM_UP_SOURCE = ("def warm_up():\n    raise ValueError('warm-up')\n\n"
+                  "warm_up()\n")
 
 
 def warm_up() -> None:

@@ -15,10 +15,11 @@ It speaks autograder.worker.wire frames on stdin/stdout with the trusted grader:
 - ``{"op": "call", "name": ..., values: args, kwargs}``: call a function
   of the notebook on plain arrays; the reply carries the plain result and
   the array arguments the call changed, as they are afterwards (so the
-  grader sees in-place changes). Arguments the grader marks as callbacks become functions that
-  ask the grader (for numerical_gradient's ``f``). SIGALRM interrupts a
-  running call or cell: the worker's own timeouts use it, and so does the
-  grader, which measures a call's cost from outside (autograder.grading.cputime).
+  grader sees in-place changes). Arguments the grader marks as callbacks
+  become functions that ask the grader (for numerical_gradient's ``f``).
+  SIGALRM interrupts a running call or cell: the worker's own timeouts
+  use it, and so does the grader, which measures a call's cost from
+  outside (autograder.grading.cputime).
 
 Nothing here is trusted: student code runs in this very process and may
 replace any of it. The grader judges only the plain values that come back,
@@ -32,6 +33,8 @@ import io
 import os
 import signal
 import sys
+
+import numpy as np
 
 from . import wire
 
@@ -343,8 +346,6 @@ def disarm_alarm() -> None:
 
 def _copy(value):
     """A copy of an array argument (None for anything else)."""
-    import numpy as np
-
     return value.copy() if type(value) is np.ndarray else None
 
 
@@ -352,8 +353,6 @@ def _changed(value, before) -> bool:
     """Whether the call changed the array argument ``value`` (whose copy
     from before the call is ``before``); the grader copies such changes
     onto its own arrays."""
-    import numpy as np
-
     if before is None or type(value) is not np.ndarray:
         return False
     try:
