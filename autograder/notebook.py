@@ -119,6 +119,12 @@ def is_test_cell(cell) -> bool:
         and not meta.get("solution")
 
 
+def plots(nb) -> bool:
+    """Whether a code cell of ``nb`` names matplotlib."""
+    return any(cell.cell_type == "code" and "matplotlib" in cell.source
+               for cell in nb.cells)
+
+
 def test_cells(nb) -> list[tuple[str, str]]:
     """(grade_id, full source) of every test cell of a notebook."""
     return [(cell.metadata["nbgrader"]["grade_id"], cell.source)

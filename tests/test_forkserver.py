@@ -232,7 +232,7 @@ def test_pyplot_is_preloaded_and_knows_only_the_sandbox(open_session,
 def test_a_notebook_that_names_matplotlib_gets_the_pyplot_workers():
     import nbformat
 
-    from autograder.grading.execution import plots
+    from autograder.notebook import plots
 
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("matplotlib draws the figure"),

@@ -7,7 +7,6 @@ import time
 import warnings
 from pathlib import Path
 
-import nbformat
 from tqdm import tqdm
 
 from . import execution, judge, pipeline, sandbox
@@ -57,8 +56,9 @@ def _run(assignment, *, students, jobs, scheduler, force, use_sandbox, root,
             continue
         todo.append((student, fp))
     if todo and scheduler is None:
-        pyplot = any(execution.plots(nbformat.read(path, as_version=4))
-                     for path in release if path.is_file())
+        pyplot = any(pipeline.released(cfg, assignment, name).plots
+                     for name, path in zip(notebooks, release)
+                     if path.is_file())
         problem = execution.preflight(limits, use_sandbox, pyplot)
         if problem:
             raise SystemExit(

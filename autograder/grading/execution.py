@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import judge, sandbox
 from .pipeline import job_notebook
-from ..notebook import DEFAULT, Markers, is_test_cell
+from ..notebook import DEFAULT, Markers, is_test_cell, plots
 from .remote import INTERRUPT_IGNORED, Session, WorkerLost
 
 NOT_RUN = "NotRun"
@@ -126,12 +126,6 @@ def run_notebook(nb, scratch: Path, limits: sandbox.Limits, seed: int,
             "outputs": {str(i): o for i, o in outputs.items()},
             "counts": {str(i): c for i, c in counts.items()},
             "verdicts": verdicts, "flags": flags}
-
-
-def plots(nb) -> bool:
-    """Whether a code cell of ``nb`` names matplotlib."""
-    return any(cell.cell_type == "code" and "matplotlib" in cell.source
-               for cell in nb.cells)
 
 
 def preflight(limits: sandbox.Limits, use_sandbox: bool = True,

@@ -33,6 +33,7 @@ import nbformat
 
 from . import astlock
 from ..course import CourseConfig
+from ..notebook import plots
 from .state import CRASHED, GRADED, GRADER_ERROR, TIMEOUT
 from .validate import (MasterCell, SubmissionError, check_folder,
                        check_structure, find_notebook, read_notebook)
@@ -43,16 +44,29 @@ MAX_DATA_BYTES = 5 * 1024 * 1024
 
 # -- reading the course ------------------------------------------------------
 
+@dataclass(frozen=True)
+class Release:
+    """What grading needs of a released notebook."""
+
+    cells: tuple[MasterCell, ...]   # graded and locked cells, in order
+    plots: bool                     # a code cell names matplotlib
+
+
+def released(cfg: CourseConfig, assignment: str, notebook: str) -> Release:
+    """The released notebook's Release (read once per run, and again
+    when the file changes)."""
+    path = cfg.root / cfg.release / assignment / f"{notebook}.ipynb"
+    return _release(path, path.stat().st_mtime_ns)
+
+
 def master_cells(cfg: CourseConfig, assignment: str,
                  notebook: str) -> list[MasterCell]:
-    """Graded and locked cells of the released notebook, in order (read
-    once per run, and again when the file changes)."""
-    path = cfg.root / cfg.release / assignment / f"{notebook}.ipynb"
-    return list(_master_cells(path, path.stat().st_mtime_ns))
+    """Graded and locked cells of the released notebook, in order."""
+    return list(released(cfg, assignment, notebook).cells)
 
 
 @functools.lru_cache(maxsize=64)
-def _master_cells(path: Path, stamp: int) -> tuple[MasterCell, ...]:
+def _release(path: Path, stamp: int) -> Release:
     nb = nbformat.read(path, as_version=4)
     cells = []
     for cell in nb.cells:
@@ -62,7 +76,7 @@ def _master_cells(path: Path, stamp: int) -> tuple[MasterCell, ...]:
                                     bool(meta.get("solution")),
                                     bool(meta.get("locked")),
                                     meta.get("points")))
-    return tuple(cells)
+    return Release(tuple(cells), plots(nb))
 
 
 def notebooks_of(cfg: CourseConfig, assignment: str) -> list[str]:
