@@ -197,9 +197,12 @@ def notebook_floor(course: Path, names: list[str], students: int) -> float:
     from autograder.grading import execution, judge, pipeline
     from autograder.grading.remote import Session
     from autograder.grading.sandbox import Limits
-    from autograder.notebook import Markers, is_test_cell
+    from autograder.notebook import Markers, is_test_cell, plots
 
     cfg, limits, times = load_config(course), Limits(), []
+    for pyplot in (False, True):    # a fork server's start is no notebook's
+        with tempfile.TemporaryDirectory() as tmp:
+            Session(Path(tmp), limits, pyplot=pyplot).close()
     for a in names:
         notebooks = pipeline.notebooks_of(cfg, a)
         for i in range(min(3, students)):
@@ -210,7 +213,7 @@ def notebook_floor(course: Path, names: list[str], students: int) -> float:
                 with execution.scratch_folder(job["files"]) as scratch:
                     start = time.perf_counter()
                     session = Session(scratch, limits,
-                                      pyplot=execution.plots(nb))
+                                      pyplot=plots(nb))
                     for cell in nb.cells:
                         if cell.cell_type != "code":
                             continue
