@@ -12,6 +12,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from autograder.grading import cputime
 
 BUSY = textwrap.dedent("""
@@ -59,28 +61,14 @@ def _finish(proc: subprocess.Popen) -> None:
     proc.wait(timeout=10)
 
 
-def test_the_cpu_time_of_the_process_and_its_threads():
-    for how in ("main", "thread"):
-        used, proc = _run(how)
-        try:
-            assert 0.25 <= used <= 1.0, (how, used)
-        finally:
-            _finish(proc)
-
-
-def test_children_count_once_they_are_reaped_and_before():
-    for how in ("child", "zombie"):
-        used, proc = _run(how)
-        try:
-            assert 0.25 <= used <= 1.0, (how, used)
-        finally:
-            _finish(proc)
-
-
-def test_a_process_named_with_parentheses_and_spaces():
-    used, proc = _run("odd name")
+@pytest.mark.parametrize("how", ["main", "thread", "child", "zombie",
+                                 "odd name"])
+def test_every_process_and_thread_of_the_tree_counts(how):
+    """The process, its threads, its children once reaped and before
+    (a zombie), whatever its name (/proc/PID/stat: "pid (x) (y z) ...")."""
+    used, proc = _run(how)
     try:
-        assert 0.25 <= used <= 1.0, used
+        assert 0.25 <= used <= 1.0, (how, used)
     finally:
         _finish(proc)
 
