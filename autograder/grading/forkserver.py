@@ -284,7 +284,7 @@ PRELOAD = ("argparse", "random", "runpy", "bdb", "tempfile", "numpy",
            "IPython.core.oinspect", "IPython.display", "IPython.utils.generics",
            "IPython.utils.wildcard", "stack_data", "pygments.console",
            "pygments.formatters.terminal256", "pygments.styles",
-           "autograder.worker.wire")
+           "autograder.worker.tracebacks", "autograder.worker.wire")
 
 
 def preload() -> None:

@@ -36,7 +36,7 @@ import sys
 
 import numpy as np
 
-from . import wire
+from . import tracebacks, wire
 
 OUTPUT_LIMIT = 2_000_000
 
@@ -163,6 +163,7 @@ def make_shell(current):
     # at each start (about 10 ms); In, Out and _ work as before
     config = Config()
     config.HistoryManager.enabled = False
+    tracebacks.install()
     return Shell(config=config, colors="NoColor", history_length=0,
                  history_load_length=0, autocall=0)
 
