@@ -240,3 +240,23 @@ def test_a_notebook_that_names_matplotlib_gets_the_pyplot_workers():
     assert not plots(nb)
     nb.cells.append(nbformat.v4.new_code_cell("import matplotlib.pyplot"))
     assert plots(nb)
+
+
+@pytest.mark.parametrize("cold", [False, True], ids=["forked", "cold"])
+def test_the_channel_has_room_for_a_cost_checks_arrays(open_session, cold):
+    """Both pipes of the channel hold launch.PIPE_SIZE (a cost check's
+    arrays cross in a few writes), and arrays larger than that still
+    cross whole, both ways."""
+    import fcntl
+
+    import numpy as np
+
+    from autograder.grading import launch
+    from autograder.grading.remote import RemoteFunction
+
+    session = open_session(cold=cold)
+    for fd in (session.proc.stdin.fileno(), session.fd_out):
+        assert fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ) == launch.PIPE_SIZE
+    session.run_cell("def twice(a):\n    return a * 2", 10)
+    big = np.random.default_rng(0).normal(size=3 * launch.PIPE_SIZE // 8)
+    assert np.array_equal(RemoteFunction(session, "twice")(big), big * 2)

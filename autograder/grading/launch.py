@@ -15,6 +15,7 @@ ends everything the worker started.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import select
 import signal
@@ -29,6 +30,22 @@ from . import cputime, forks, sandbox
 HOLDER_TIMEOUT = 30.0
 #: How long a killed worker may take to be gone (seconds).
 KILL_WAIT = 5.0
+#: Capacity of each pipe of a worker's channel. A cost check's arrays
+#: (~1.6 MB each way) then cross in two writes instead of some 25 of the
+#: default 64 KiB, each waking the reader: such a call 14.5 -> 10 ms of
+#: CPU on both sides together.
+PIPE_SIZE = 1 << 20
+
+
+def widen(*fds: int) -> None:
+    """Give the pipes ``fds`` PIPE_SIZE of room (as much as the system
+    allows an unprivileged user by default); left as they are when the
+    kernel refuses."""
+    for fd in fds:
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        except OSError:
+            pass
 
 
 class HolderFailed(RuntimeError):
@@ -47,6 +64,7 @@ class ColdWorker:
             stderr=log, cwd=scratch, env=env, start_new_session=True)
         self.stdin = self.proc.stdin
         self.fd_out = self.proc.stdout.fileno()
+        widen(self.stdin.fileno(), self.fd_out)
         self.roots = [self.proc.pid]
         self._worker: int | None = None
 
@@ -112,6 +130,7 @@ class ForkedWorker:
               for name in forks.NAMESPACES]
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
+        widen(in_w, out_r)
         self.stdin = os.fdopen(in_w, "wb")
         self.fd_out = out_r
         request = {"argv": sandbox.worker_argv(limits),
