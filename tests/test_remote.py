@@ -195,6 +195,48 @@ def test_a_garbled_lookup_many_falls_back_to_one_lookup_per_name(session):
     assert "evil" not in many
 
 
+def test_a_test_cells_reply_answers_the_lookup_that_follows(session):
+    """run_cell with names: the lookup_many of those names right after
+    takes no round trip of its own and answers as one would; any request
+    in between, or other names, and it is asked again."""
+    names = ("x", "f", "np", "missing")
+    session.run_cell("import numpy as np\nx = 2.0\ndef f():\n    pass", 5,
+                     names)
+    sent = []
+    request = session.request
+    session.request = lambda message, *a, **k: (
+        sent.append(message["op"]) or request(message, *a, **k))
+    many = session.lookup_many(names)
+    assert sent == []
+    assert many == {"x": ("value", 2.0), "f": ("callable", None),
+                    "np": ("module", "numpy"), "missing": ("missing", None)}
+    assert session.lookup_many(names) == many and sent == ["lookup_many"]
+
+    session.run_cell("pass", 5, ("x",))
+    session.run_cell("x = 5.0", 5)
+    assert session.lookup_many(["x"]) == {"x": ("value", 5.0)}
+    session.run_cell("pass", 5, ("x",))
+    assert session.lookup_many(["f"]) == {"f": ("callable", None)}
+    assert sent[1:] == ["cell", "cell", "lookup_many", "cell",
+                        "lookup_many"]
+
+
+def test_a_garbled_answer_with_a_cell_falls_back_to_lookups(session):
+    """A notebook that forges the kinds its cells' replies carry gets
+    each name it garbled looked up on its own, as with lookup_many."""
+    session.run_cell("import numpy as np\nx = 3.0\n"
+                     "import gc\n"
+                     "worker, = [o for o in gc.get_objects()\n"
+                     "           if type(o).__name__ == 'Worker']\n"
+                     "worker.kinds = lambda names: ([['x', 'module', 'os'],\n"
+                     "    ['evil', 'value', ''], 'junk'], {})", 5)
+    session.run_cell("pass", 5, ("x", "np"))
+    many = session.lookup_many(["x", "np"])
+    assert many["x"] == ("module", "os")       # a claim, as any lookup is
+    assert many["np"] == ("module", "numpy")   # asked again on its own
+    assert "evil" not in many
+
+
 def test_cell_timeout(session):
     reply = session.run_cell("import time\ntime.sleep(30)", 1)
     assert reply["timed_out"]

@@ -129,7 +129,7 @@ def _names(tree: ast.AST) -> set[str]:
 
 
 @functools.lru_cache(maxsize=512)
-def _cell_names(source: str) -> tuple[str, ...]:
+def cell_names(source: str) -> tuple[str, ...]:
     """The sorted _names of a test cell; () when it does not parse. Test
     cells come from the gradebook, the same for every student: each is
     parsed once per run, not once per student."""
@@ -150,7 +150,7 @@ def namespace(session: Session, source: str) -> dict:
     """Globals for running ``source`` here, fetched from the worker."""
     ns = {"__builtins__": builtins, "__name__": "__main__"}
     for name, (kind, detail) in session.lookup_many(
-            _cell_names(source)).items():
+            cell_names(source)).items():
         if kind == "callable":
             ns[name] = RemoteFunction(session, name)
         elif kind == "module":

@@ -73,6 +73,9 @@ class Session:
                 sandbox._remove_cgroup(self.cgroup)
             raise
         self.fd_out = self.proc.fd_out
+        #: (names, reply) of the last run_cell that asked for names; valid
+        #: until the next request
+        self.prefetched: tuple | None = None
 
     # -- low level -----------------------------------------------------------
 
@@ -120,6 +123,7 @@ class Session:
         """
         if self.lost is not None:
             raise self.lost
+        self.prefetched = None  # what the worker said before this request
         self._send(wire.pack(message, values))
         self.until = time.monotonic() + timeout
         self.watch = watch
@@ -150,10 +154,17 @@ class Session:
 
     # -- high level ----------------------------------------------------------
 
-    def run_cell(self, source: str, timeout: float) -> dict:
-        """Outputs of one cell; raises WorkerLost."""
-        return self.request({"op": "cell", "source": source,
-                             "timeout": timeout}, timeout=timeout + 5)
+    def run_cell(self, source: str, timeout: float,
+                 names: tuple[str, ...] = ()) -> dict:
+        """Outputs of one cell; raises WorkerLost. ``names``: the
+        lookup_many(names) that follows is answered in the same reply."""
+        message = {"op": "cell", "source": source, "timeout": timeout}
+        if names:
+            message["names"] = list(names)
+        reply = self.request(message, timeout=timeout + 5)
+        if names:
+            self.prefetched = (tuple(names), reply)
+        return reply
 
     def lookup(self, name: str):
         """("missing"|"module"|"callable"|"value", detail) of a global."""
@@ -168,9 +179,14 @@ class Session:
         names = list(names)
         if not names:
             return {}
-        reply = self.request({"op": "lookup_many", "names": names},
-                             timeout=self.limits.cell_timeout)
-        rows = reply.get("kinds") if reply.get("op") == "kinds" else None
+        reply = self.prefetched[1] if self.prefetched is not None \
+            and self.prefetched[0] == tuple(names) else None
+        self.prefetched = None
+        if reply is None or "kinds" not in reply:
+            reply = self.request({"op": "lookup_many", "names": names},
+                                 timeout=self.limits.cell_timeout)
+        rows = reply.get("kinds") \
+            if reply.get("op") in ("kinds", "cell_done") else None
         values = (reply.get("values") or {}).get("values")
         out = {}
         for row in rows if isinstance(rows, list) else []:
