@@ -260,3 +260,50 @@ def test_the_channel_has_room_for_a_cost_checks_arrays(open_session, cold):
     session.run_cell("def twice(a):\n    return a * 2", 10)
     big = np.random.default_rng(0).normal(size=3 * launch.PIPE_SIZE // 8)
     assert np.array_equal(RemoteFunction(session, "twice")(big), big * 2)
+
+
+def test_a_prestarted_fork_server_is_waited_for_then_used(monkeypatch,
+                                                          tmp_path):
+    """The command line starts the fork server early (forks.prestart);
+    the first worker waits for it to be ready and forks from it; an
+    unneeded one is stopped (forks.discard)."""
+    monkeypatch.setattr(forks, "_servers", {})
+    monkeypatch.delenv("AUTOGRADER_COLD_WORKERS", raising=False)
+    forks.prestart()
+    early = forks._servers[False]
+    try:
+        assert not early.ready
+        session = Session(tmp_path, LIMITS)
+        try:
+            assert session.proc.forked and early.ready
+            assert forks.server() is early
+            assert run(session, "print(6 * 7)").strip() == "42"
+        finally:
+            session.close()
+        forks.prestart()                    # one is enough
+        assert forks._servers[False] is early
+    finally:
+        forks.discard()
+    assert False not in forks._servers
+    assert early.proc.poll() is not None
+    forks.prestart(pyplot=True)
+    starting = forks._servers[True]
+    forks.discard(pyplot=True)              # stopped while it imports
+    assert starting.proc.poll() is not None
+
+
+@pytest.mark.parametrize("argv, early", [
+    (["grade", "softmax"], True),
+    (["grade", "softmax", "--jobs", "2"], True),
+    (["grade", "softmax", "--no-sandbox"], False),
+    (["grade", "softmax", "--scheduler=tcp://host:8786"], False),
+    (["grade", "--help"], False),
+])
+def test_the_command_line_starts_the_fork_server_only_to_grade_here(
+        monkeypatch, argv, early):
+    from autograder import cli
+
+    started = []
+    monkeypatch.setattr(forks, "prestart", lambda: started.append(True))
+    cli._start_fork_server(argv)
+    assert bool(started) is early

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import execution, judge, pipeline, sandbox
+from . import execution, forks, judge, pipeline, sandbox
 from .state import CRASHED, FAILED, GRADED, Outcome, StateFile
 from ..course import load_config
 from .executors import make_executor
@@ -55,11 +55,13 @@ def _run(assignment, *, students, jobs, scheduler, force, use_sandbox, root,
         if not force and state.unchanged(student, fp):
             continue
         todo.append((student, fp))
+    plotting = [pipeline.released(cfg, assignment, name).plots
+                for name, path in zip(notebooks, release) if path.is_file()]
+    if not (todo and scheduler is None and use_sandbox) \
+            or (plotting and all(plotting)):
+        forks.discard()     # the plain one the command line started early
     if todo and scheduler is None:
-        pyplot = any(pipeline.released(cfg, assignment, name).plots
-                     for name, path in zip(notebooks, release)
-                     if path.is_file())
-        problem = execution.preflight(limits, use_sandbox, pyplot)
+        problem = execution.preflight(limits, use_sandbox, any(plotting))
         if problem:
             raise SystemExit(
                 "the sandboxed worker cannot run on this machine, so "

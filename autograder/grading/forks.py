@@ -41,7 +41,9 @@ class ForkServer:
     pyplot imported (it costs the others' start a little: ~12 ms of CPU
     per worker for the larger process to copy and tear down)."""
 
-    def __init__(self, pyplot: bool = False):
+    def __init__(self, pyplot: bool = False, wait: bool = True):
+        """Start the server; ``wait``: until it is ready (else the first
+        wait_ready does)."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.socket = ours
         self.lock = threading.Lock()
@@ -56,6 +58,15 @@ class ForkServer:
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=self.errors, start_new_session=True)
         theirs.close()
+        self.ready = False
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Return once the server has imported what it preloads; raises
+        ForkError (and closes it) when it does not get there."""
+        if self.ready:
+            return
         try:
             reply = self._answer(START_TIMEOUT)
         except ForkError:
@@ -64,6 +75,7 @@ class ForkServer:
         if not reply.get("ready"):
             self.close()
             raise ForkError(f"the fork server said {reply!r}")
+        self.ready = True
 
     def _answer(self, timeout: float) -> dict:
         ready, _, _ = select.select([self.socket], [], [], timeout)
@@ -128,21 +140,53 @@ def server(pyplot: bool = False) -> ForkServer | None:
     """This process's fork server (the one with pyplot preloaded, or
     the one without), started if need be; None when workers must start
     cold."""
-    global _owner
     if not enabled():
         return None
     with _lock:
-        if _owner != os.getpid():
-            _servers.clear()        # a forked grader's copies
-            _owner = os.getpid()
+        _own()
         found = _servers.get(pyplot)
-        if found is None or not found.alive():
-            try:
+        try:
+            if found is None or not found.alive():
                 _servers[pyplot] = found = ForkServer(pyplot)
-            except (OSError, ForkError) as exc:
-                disable(f"the fork server did not start: {exc}")
-                return None
+            else:
+                found.wait_ready()      # one prestart() started
+        except (OSError, ForkError) as exc:
+            _servers.pop(pyplot, None)
+            disable(f"the fork server did not start: {exc}")
+            return None
         return found
+
+
+def prestart(pyplot: bool = False) -> None:
+    """Start that fork server now and do not wait for it: it imports
+    NumPy and IPython (~0.3 s) on another core while this process
+    imports the grader (~1 s, nbgrader mostly); server() waits for it."""
+    if not enabled():
+        return
+    with _lock:
+        _own()
+        if pyplot not in _servers:
+            try:
+                _servers[pyplot] = ForkServer(pyplot, wait=False)
+            except OSError:
+                pass                    # server() tries again, and says so
+
+
+def discard(pyplot: bool = False) -> None:
+    """Stop that fork server if one runs (prestarted, not needed)."""
+    with _lock:
+        found = _servers.pop(pyplot, None) if _owner == os.getpid() else None
+    if found is not None:
+        found.proc.kill()   # it never forked a worker; it may still import
+        found.close()
+
+
+def _own() -> None:
+    """Forget a forked grader's copies of its parent's servers."""
+    global _owner
+    if _owner != os.getpid():
+        _servers.clear()
+        _owner = os.getpid()
 
 
 def disable(reason: str) -> None:
