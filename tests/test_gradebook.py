@@ -85,17 +85,22 @@ def test_shared_engines_serve_every_gradebook_of_a_url(tmp_path,
     monkeypatch.setenv("PATH", str(Path(sys.executable).parent),
                        prepend=":")
     url = f"sqlite:///{tmp_path / 'gradebook.db'}"
-    create = nbgrader.api.create_engine
+    create, close = nbgrader.api.create_engine, Gradebook.close
     with shared_engines():
         with Gradebook(url) as a:
             a.add_student("s1")
             first = a.engine
+        connections = first.pool.checkedin()
         with Gradebook(url) as b:
             assert b.engine is first  # one engine, one query cache
-            assert [s.id for s in b.students] == ["s1"]  # reconnected
+            assert [s.id for s in b.students] == ["s1"]
+        # closing returned the connection to the pool, not closed it
+        assert connections == first.pool.checkedin() == 1
         with Gradebook(f"sqlite:///{tmp_path / 'other.db'}") as c:
             assert c.engine is not first
     assert nbgrader.api.create_engine is create
+    assert Gradebook.close is close
+    assert first.pool.checkedin() == 0      # disposed of at the end
     with Gradebook(url) as d:
         assert d.engine is not first
         assert [s.id for s in d.students] == ["s1"]

@@ -225,9 +225,9 @@ def shared_engines():
     compiled queries with it), and only the first Gradebook of a (URL,
     course) inspects the database, creates missing tables and checks the
     course (about 10 ms, five times per notebook; the tables and the
-    course do not go away during a run). Closing a Gradebook still
-    returns its connections (``dispose``); the engine reconnects on the
-    next use. For the one thread that writes the gradebook."""
+    course do not go away during a run). Closing a Gradebook returns its
+    connection to the engine's pool; the engines are disposed of when
+    the block ends. For the one thread that writes the gradebook."""
     engines: dict = {}
     checked: set = set()
     create = nbgrader.api.create_engine
@@ -254,12 +254,20 @@ def shared_engines():
         self.course_id = course_id
         self.authenticator = authenticator
 
+    def returned(self):
+        # Gradebook.close without engine.dispose: the connection goes
+        # back to the shared engine's pool for the next Gradebook, not
+        # closed and opened again (two per notebook)
+        self.db.remove()
+
     nbgrader.api.create_engine = shared
     Gradebook.__init__ = checked_once
+    close, Gradebook.close = Gradebook.close, returned
     try:
         yield
     finally:
         nbgrader.api.create_engine = create
         Gradebook.__init__ = init
+        Gradebook.close = close
         for engine in engines.values():
             engine.dispose()
