@@ -1,6 +1,7 @@
 """The grader's end of the fork server (autograder.grading.forkserver).
 
-One fork server per grader process, started on first use. When it cannot
+One fork server per grader process, started on first use (or early,
+by prestart: the grade command's command line). When it cannot
 start, or fails once, it is not used again by this process and workers
 start cold (a warning says so once): the fork server makes grading
 faster, never possible. ``AUTOGRADER_COLD_WORKERS=1`` starts every
