@@ -57,8 +57,8 @@ def _run(assignment, *, students, jobs, scheduler, force, use_sandbox, root,
         todo.append((student, fp))
     plotting = [pipeline.released(cfg, assignment, name).plots
                 for name, path in zip(notebooks, release) if path.is_file()]
-    if not (todo and scheduler is None and use_sandbox) \
-            or (plotting and all(plotting)):
+    grading_here = bool(todo) and scheduler is None and use_sandbox
+    if not grading_here or (plotting and all(plotting)):
         forks.discard()     # the plain one the command line started early
     if todo and scheduler is None:
         problem = execution.preflight(limits, use_sandbox, any(plotting))

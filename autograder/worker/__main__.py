@@ -220,6 +220,9 @@ class Worker:
             # the lookup the grader makes next, answered now (nothing runs
             # in between): one round trip per test cell instead of two
             kinds, values = self.kinds(names)
+            # not self.send: its fallback is an error, this one the plain
+            # reply (and a notebook may have replaced send, signature
+            # and all: tests/test_cheating.py REPLACE_REPLY)
             try:
                 self.write(wire.pack({**reply, "kinds": kinds},
                                      {"values": values}))
