@@ -21,7 +21,8 @@ help:
 	@echo "                (SYSTEM_PACKAGES=skip: skip what needs them)"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make grade A=softmax   grade submitted/*/softmax in parallel,"
-	@echo "                       sandboxed (needs bubblewrap)"
+	@echo "                       sandboxed (needs bubblewrap);"
+	@echo "                       A=\"entropy softmax\" grades both"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,7 +46,7 @@ exercises: $(STAMP)
 # Parallel, sandboxed grading into the nbgrader gradebook. Student code runs
 # under bubblewrap: apt-get install bubblewrap (Debian/Ubuntu).
 grade: $(STAMP)
-	@test -n "$(A)" || { echo "usage: make grade A=<assignment>"; exit 2; }
+	@test -n "$(A)" || { echo "usage: make grade A=<assignment> (or A=\"<a> <b> ...\")"; exit 2; }
 	@command -v bwrap >/dev/null || { echo "bubblewrap is missing: \
 	apt-get install bubblewrap (or run python -m autograder grade \
 	$(A) --no-sandbox for code you trust)"; exit 2; }

@@ -2,7 +2,7 @@
 
 Commands:
   release [NAME ...]   regenerate exercises/ from solutions/ (all by default)
-  grade ASSIGNMENT     grade every submission in parallel, sandboxed
+  grade ASSIGNMENT ... grade every submission in parallel, sandboxed
   feedback ASSIGNMENT  per-student HTML feedback without the hidden tests
   report ASSIGNMENT    grades CSV, Canvas CSV and an HTML report
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -45,8 +46,18 @@ def _start_fork_server(argv: list[str]) -> None:
         forks.prestart()
 
 
+def _tools_on_path() -> None:
+    """This Python's bin folder first on PATH, as in an activated venv:
+    nbgrader starts ``alembic`` by name when it creates a gradebook."""
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if bin_dir not in path.split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + path
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    _tools_on_path()
     parser = argparse.ArgumentParser(prog="python -m autograder",
                                      description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)

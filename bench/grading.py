@@ -29,7 +29,10 @@ processes started with Dask's own commands, ``dask scheduler`` and two
 time against the local pool's and whether the grades are identical.
 
 --cold has the grade command start its workers cold, to compare with
-the fork server in one sitting.
+the fork server in one sitting. The grade command grades every
+assignment of the class in one run (``grade A B ...``, one start);
+--per-assignment starts it once per assignment instead, as stock
+nbgrader must be.
 
 The notebook floor goes further than the floor: a sandboxed worker runs
 a whole notebook's cells as the grade command sends them (hidden tests
@@ -227,15 +230,18 @@ def notebook_floor(course: Path, names: list[str], students: int) -> float:
 
 def grade_all(course: Path, jobs: int | None, force: bool = False,
               names: list[str] | None = None,
-              scheduler: str | None = None) -> tuple[float, int]:
+              scheduler: str | None = None,
+              per_assignment: bool = False) -> tuple[float, int]:
     """(wall seconds, peak RSS in bytes of the grade command's own
     process and its fork server) of grading ``names`` (every
-    assignment) one after another."""
+    assignment) one after another: by one command, or with
+    ``per_assignment`` by one command each."""
     import psutil
 
+    names = names or assignments()
     start, peak = time.perf_counter(), 0
-    for a in names or assignments():
-        cmd = [sys.executable, "-m", "autograder", "grade", a]
+    for batch in ([[a] for a in names] if per_assignment else [names]):
+        cmd = [sys.executable, "-m", "autograder", "grade", *batch]
         cmd += ["--jobs", str(jobs)] if jobs else []
         cmd += ["--scheduler", scheduler] if scheduler else []
         cmd += ["--force"] if force else []
@@ -341,6 +347,9 @@ def main() -> None:
                         default="sqlite", help="where the gradebooks are")
     parser.add_argument("--cluster", action="store_true",
                         help="grade a copy on a Dask cluster too")
+    parser.add_argument("--per-assignment", action="store_true",
+                        help="one grade command per assignment (default: "
+                        "one for all, as `grade A B ...`)")
     parser.add_argument("--sweep", help="comma-separated worker counts")
     parser.add_argument("--cold", action="store_true",
                         help="the grade command starts its workers cold "
@@ -372,15 +381,17 @@ def main() -> None:
             for a in names:
                 run_nbgrader(courses["stock"], "autograde", a, timeout=7200)
             t_stock = time.perf_counter() - start
-        t_ours, peak = grade_all(ours, args.jobs, names=names)
+        t_ours, peak = grade_all(ours, args.jobs, names=names,
+                                 per_assignment=args.per_assignment)
         cells = notebook_floor(ours, names, args.students)
         size = gradebook_bytes(ours)
         unusual = states(ours, names)
         mine = scores(ours, names)
         if args.cluster:
             with dask_cluster(jobs, Path(tmp)) as address:
-                t_cluster, _ = grade_all(courses["cluster"], None,
-                                         names=names, scheduler=address)
+                t_cluster, _ = grade_all(
+                    courses["cluster"], None, names=names,
+                    scheduler=address, per_assignment=args.per_assignment)
             cluster_differ = differing(mine, scores(courses["cluster"],
                                                     names))
         if not args.no_stock:
@@ -390,15 +401,19 @@ def main() -> None:
     print(f"grade command's floor (start sandboxed worker, run one cell, "
           f"stop): forked {own:.3f} s, cold {cold:.3f} s; over {cores} "
           f"cores {own / cores:.3f} s and {cold / cores:.3f} s")
+    commands = "a command per assignment" if args.per_assignment \
+        else "one command"
     print(f"python -m autograder grade (sandboxed, {jobs} jobs, workers "
-          f"{'cold' if args.cold else 'forked'}): "
+          f"{'cold' if args.cold else 'forked'}, {commands}): "
           f"{t_ours:.1f} s, {t_ours / n:.3f} s per notebook, "
           f"{t_ours / n / (own / cores):.2f} x the forked floor, "
           f"{t_ours / n / (cold / cores):.2f} x the cold one")
     print(f"notebook floor (start sandboxed worker, run a notebook's "
           f"cells without the hidden tests, stop): {cells:.3f} s; over "
           f"{cores} cores {cells / cores:.3f} s; the grade command "
-          f"{t_ours / n / (cells / cores):.2f} x it")
+          f"{t_ours / n / (cells / cores):.2f} x it; the notebook floor "
+          f"is {cells / own:.2f} x the forked floor, the least that "
+          f"ratio can be with nothing judged")
     print(f"grade command's peak memory (its process and fork server): "
           f"{peak / 2**20:.0f} MB; gradebook {size / 2**20:.1f} MB")
     for line in unusual:

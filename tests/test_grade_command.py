@@ -491,3 +491,56 @@ def test_a_sandbox_that_cannot_start_stops_the_run_with_its_message(
     assert "nothing was graded" in str(stop.value)
     assert message in str(stop.value)
     assert not (course / "grading_state" / f"{A}.json").exists()
+
+
+def test_one_command_grades_several_assignments(tmp_path):
+    """``grade entropy kl_divergence entropy``: both graded by one
+    process, each once, each with its own report."""
+    from coursekit import max_scores, scores
+
+    names = ["entropy", "kl_divergence"]
+    course = make_course(tmp_path / "course", names)
+    for a in names:
+        submit(course, "reference", a, build_submission(a, {}))
+        submit(course, "stub", a, build_submission(a, {}, base="stub"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", *names, "entropy",
+         "--jobs", "2"], cwd=course, capture_output=True, text=True,
+        timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert [line for line in lines if line.endswith(":")] == \
+        ["entropy:", "kl_divergence:"]
+    assert lines.count("2 submissions: 2 graded") == 2, proc.stdout
+    for a in names:
+        assert scores(course, a, "reference") == max_scores(course, a)
+        assert sum(scores(course, a, "stub").values()) == 0
+
+
+def test_a_misspelt_assignment_stops_the_run_before_any_grading(tmp_path):
+    course = make_course(tmp_path / "course", ["entropy"])
+    submit(course, "reference", "entropy",
+           build_submission("entropy", {}))
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", "entropy", "entorpy"],
+        cwd=course, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert "'entorpy' is not in the gradebook" in proc.stderr
+    assert not (course / "grading_state" / "entropy.json").exists()
+
+
+def test_the_command_finds_nbgraders_tools_without_an_active_venv(tmp_path):
+    """nbgrader runs ``alembic`` by name to stamp a new gradebook; with
+    only the system's folders on PATH the command still gets as far as
+    saying what is missing."""
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "nbgrader_config.py", course)
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", "entropy"],
+        cwd=course, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PATH": "/usr/bin:/bin"})
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "'entropy' is not in the gradebook" in proc.stderr
+    assert (course / "gradebook.db").is_file()
