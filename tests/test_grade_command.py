@@ -517,15 +517,23 @@ def test_one_command_grades_several_assignments(tmp_path):
         assert sum(scores(course, a, "stub").values()) == 0
 
 
-def test_a_misspelt_assignment_stops_the_run_before_any_grading(tmp_path):
-    course = make_course(tmp_path / "course", ["entropy"])
+@pytest.mark.parametrize("args, message", [
+    (["entropy", "entorpy"], "'entorpy' is not in the gradebook"),
+    (["entropy", "kl_divergence", "--student", "reference"],
+     "no submission of kl_divergence for reference"),
+])
+def test_a_run_that_cannot_finish_stops_before_any_grading(
+        tmp_path, args, message):
+    """A misspelt assignment, or a student asked for who has not handed
+    in one of them: the command says so before it grades anything."""
+    course = make_course(tmp_path / "course", ["entropy", "kl_divergence"])
     submit(course, "reference", "entropy",
            build_submission("entropy", {}))
     proc = subprocess.run(
-        [sys.executable, "-m", "autograder", "grade", "entropy", "entorpy"],
+        [sys.executable, "-m", "autograder", "grade", *args],
         cwd=course, capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0
-    assert "'entorpy' is not in the gradebook" in proc.stderr
+    assert message in proc.stderr
     assert not (course / "grading_state" / "entropy.json").exists()
 
 

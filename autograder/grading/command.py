@@ -218,8 +218,10 @@ def command(args: argparse.Namespace, root: Path) -> int:
                             or cfg.cell_timeout,
                             notebook_timeout=args.notebook_timeout)
     names = list(dict.fromkeys(args.assignments))
-    for name in names:      # a misspelt name stops the run before any work
-        pipeline.notebooks_of(cfg, name)
+    for name in names:      # a misspelt name or a missing submission
+        pipeline.notebooks_of(cfg, name)    # stops the run before any work
+        if args.students:
+            pipeline.students_of(cfg, name, args.students)
     # one process for all of them: nbgrader's import and the fork
     # servers' start (~1.4 s) are paid once
     for name in names:
