@@ -37,7 +37,7 @@ import sys
 
 import numpy as np
 
-from . import tracebacks, wire
+from . import shell, wire
 
 OUTPUT_LIMIT = 2_000_000
 
@@ -125,50 +125,6 @@ class CapturedStream(io.TextIOBase):
         pass
 
 
-def make_shell(current):
-    """An IPython shell whose output goes to ``current()`` (an Outputs)."""
-    from IPython.core.displayhook import DisplayHook
-    from IPython.core.displaypub import DisplayPublisher
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets import Type
-    from traitlets.config import Config
-
-    class Hook(DisplayHook):
-        def write_output_prompt(self):
-            pass
-
-        def write_format_data(self, format_dict, md_dict=None):
-            current().data("execute_result", format_dict,
-                           self.shell.execution_count)
-
-        def finish_displayhook(self):
-            pass
-
-    class Publisher(DisplayPublisher):
-        def publish(self, data, metadata=None, source=None, *,
-                    transient=None, update=False, **kw):
-            current().data("display_data", data)
-
-        def clear_output(self, wait=False):
-            pass
-
-    class Shell(InteractiveShell):
-        displayhook_class = Type(Hook)
-        display_pub_class = Type(Publisher)
-
-        def _showtraceback(self, etype, evalue, stb):
-            current().error(getattr(etype, "__name__", str(etype)),
-                            str(evalue), list(stb))
-
-    # history off from the start: no history.sqlite to create and open
-    # at each start (about 10 ms); In, Out and _ work as before
-    config = Config()
-    config.HistoryManager.enabled = False
-    tracebacks.install()
-    return Shell(config=config, colors="NoColor", history_length=0,
-                 history_load_length=0, autocall=0)
-
-
 class Worker:
     def __init__(self, read_exactly, write):
         self.read_exactly = read_exactly
@@ -193,7 +149,7 @@ class Worker:
 
     def run_cell(self, message: dict) -> None:
         if self.shell is None:
-            self.shell = make_shell(lambda: self.outputs)
+            self.shell = shell.take(lambda: self.outputs)
         self.outputs.items = []
         timeout = arm_alarm(message, "this cell")
         timed_out = False

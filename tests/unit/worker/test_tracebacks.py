@@ -85,9 +85,10 @@ CELLS = [
 SCRIPT = """
 import inspect, json, sys
 from autograder.worker import tracebacks
-from autograder.worker.__main__ import Outputs, make_shell
+from autograder.worker import shell as worker_shell
+from autograder.worker.__main__ import Outputs
 out = Outputs(10 ** 7)
-shell = make_shell(lambda: out)
+shell = worker_shell.take(lambda: out)
 if sys.argv[1] == "original":
     inspect.getmodule = tracebacks._original
 for cell in json.loads(sys.argv[2]):
