@@ -8,8 +8,8 @@ forked worker takes its copy with ``take()``, which first redoes what
 depends on the worker's own process: its folder, its streams, its
 ``__main__``, its profile folder (created in the sandbox, as a shell
 made there would). A cold worker's ``take()`` makes a shell there.
-Either way the shell is the same (tests/test_forkserver.py compares
-them).
+Either way the shell is the same (tests/unit/worker/test_shell.py
+compares the two; tests/test_forkserver.py the sandboxes they leave).
 
 Runs in the sandbox (and, for ``prepare()``, in the fork server):
 imports nothing from the grader.
