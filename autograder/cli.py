@@ -46,18 +46,8 @@ def _start_fork_server(argv: list[str]) -> None:
         forks.prestart()
 
 
-def _tools_on_path() -> None:
-    """This Python's bin folder first on PATH, as in an activated venv:
-    nbgrader starts ``alembic`` by name when it creates a gradebook."""
-    bin_dir = str(Path(sys.executable).parent)
-    path = os.environ.get("PATH", "")
-    if bin_dir not in path.split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + path
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    _tools_on_path()
     parser = argparse.ArgumentParser(prog="python -m autograder",
                                      description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -74,7 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         if name == chosen:
             _module(name).add_arguments(command_parser)
     args = parser.parse_args(argv)
+    from .course import tools_first
     from .grading.state import StateError
+
+    # nbgrader creates a gradebook with `alembic`, found on PATH
+    os.environ["PATH"] = tools_first(os.environ.get("PATH", ""))
 
     try:
         return _module(args.command).command(args, Path.cwd())

@@ -60,10 +60,19 @@ def nbgrader(*args: str, cwd: Path = ROOT,
     goes first on PATH even when the venv is not activated.
     """
     env = dict(os.environ if env is None else env)
+    env["PATH"] = tools_first(env.get("PATH", ""))
+    return subprocess.run(
+        [os.path.join(Path(sys.executable).parent, "nbgrader"), *args],
+        cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def tools_first(path: str) -> str:
+    """``path`` (a PATH) with this Python's bin folder first, as in an
+    activated venv: nbgrader starts ``alembic`` by name."""
     bin_dir = str(Path(sys.executable).parent)
-    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
-    return subprocess.run([os.path.join(bin_dir, "nbgrader"), *args],
-                          cwd=cwd, env=env, capture_output=True, text=True)
+    if path.split(os.pathsep)[0] == bin_dir:
+        return path
+    return bin_dir + os.pathsep + path if path else bin_dir
 
 
 @dataclass(frozen=True)
